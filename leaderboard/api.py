@@ -1,0 +1,135 @@
+"""The JSON API under /api/v1/: the same data the pages show."""
+
+from django.http import Http404
+from django.urls import path, reverse
+from rest_framework import generics, serializers
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from benchmarks.models import Benchmark, BenchmarkVersion
+from leaderboard import queries
+from leaderboard.models import Evaluation, SuiteResult
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    leaderboard = serializers.SerializerMethodField()
+    sizes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BenchmarkVersion
+        fields = ["number", "labels", "input_kind", "suites", "bootstrap_seed", "data_sha256",
+                  "provenance", "sizes", "created_at", "leaderboard"]
+
+    def get_leaderboard(self, version):
+        return reverse("api-leaderboard", args=[version.benchmark.slug, version.number])
+
+    def get_sizes(self, version):
+        return version.provenance.get("sizes", {})
+
+
+class BenchmarkSerializer(serializers.ModelSerializer):
+    versions = VersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Benchmark
+        fields = ["slug", "name", "description", "licence", "versions"]
+
+
+class SuiteResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SuiteResult
+        fields = ["suite", "metrics", "examples", "seconds"]
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    submission = serializers.SerializerMethodField()
+    benchmark = serializers.CharField(source="benchmark_version.benchmark.slug")
+    version = serializers.IntegerField(source="benchmark_version.number")
+    progress_fraction = serializers.FloatField()
+    suites = SuiteResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Evaluation
+        fields = ["id", "submission", "benchmark", "version", "status", "failure_category",
+                  "failure_message", "current_suite", "progress", "progress_fraction", "backend",
+                  "stats", "provenance", "queued_at", "started_at", "finished_at", "suites"]
+
+    def get_submission(self, evaluation):
+        submission = evaluation.submission
+        return {"id": submission.pk, "name": submission.name, "kind": submission.kind,
+                "trusted": submission.trusted}
+
+
+public_evaluations = Evaluation.objects.filter(submission__public=True).select_related(
+    "submission", "benchmark_version__benchmark"
+).prefetch_related("suites")
+
+
+class BenchmarkList(generics.ListAPIView):
+    queryset = Benchmark.objects.prefetch_related("versions")
+    serializer_class = BenchmarkSerializer
+
+
+class BenchmarkDetail(generics.RetrieveAPIView):
+    queryset = Benchmark.objects.prefetch_related("versions")
+    serializer_class = BenchmarkSerializer
+    lookup_field = "slug"
+
+
+class EvaluationList(generics.ListAPIView):
+    queryset = public_evaluations
+    serializer_class = EvaluationSerializer
+
+
+class EvaluationDetail(generics.RetrieveAPIView):
+    queryset = public_evaluations
+    serializer_class = EvaluationSerializer
+
+
+@api_view(["GET"])
+def evaluation_results(request, pk):
+    """Per-item outcomes of every finished suite, in the evaluation split's item order."""
+    evaluation = public_evaluations.filter(pk=pk).first()
+    if evaluation is None:
+        raise Http404
+    return Response({
+        "evaluation": evaluation.pk,
+        "suites": {r.suite: {"metrics": r.metrics, "per_item": r.per_item}
+                   for r in evaluation.suites.all()},
+    })
+
+
+def snapshot_payload(version, snapshot):
+    return {
+        "benchmark": version.benchmark.slug,
+        "version": version.number,
+        "labels": version.labels,
+        "snapshot": None if snapshot is None else {
+            "id": snapshot.pk,
+            "created_at": snapshot.created_at,
+            "replicates": snapshot.replicates,
+            "seed": snapshot.seed,
+            "method": snapshot.method,
+            "n_items": snapshot.n_items,
+        },
+        "entries": [] if snapshot is None else snapshot.entries,
+    }
+
+
+@api_view(["GET"])
+def leaderboard(request, slug, number=None):
+    version = queries.get_version(slug, number)
+    if version is None:
+        raise Http404
+    return Response(snapshot_payload(version, queries.latest_snapshot(version)))
+
+
+urlpatterns = [
+    path("benchmarks/", BenchmarkList.as_view(), name="api-benchmarks"),
+    path("benchmarks/<slug:slug>/", BenchmarkDetail.as_view(), name="api-benchmark"),
+    path("benchmarks/<slug:slug>/leaderboard/", leaderboard, name="api-latest-leaderboard"),
+    path("benchmarks/<slug:slug>/v<int:number>/leaderboard/", leaderboard, name="api-leaderboard"),
+    path("evaluations/", EvaluationList.as_view(), name="api-evaluations"),
+    path("evaluations/<int:pk>/", EvaluationDetail.as_view(), name="api-evaluation"),
+    path("evaluations/<int:pk>/results/", evaluation_results, name="api-evaluation-results"),
+]

@@ -1,0 +1,85 @@
+import os
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from leaderboard import queries
+from leaderboard.models import Evaluation
+from leaderboard.submissions import resolve_version, submit_baselines
+from leaderboard.tasks import requeue_stale
+from leaderboard.terminal import format_leaderboard
+
+BENCHMARK = "rt-sentiment"
+
+
+class Command(BaseCommand):
+    help = (
+        "The demo: load rt-sentiment, evaluate the baselines through the queue and the sandbox "
+        "with a worker, print the leaderboard, then serve it (the worker keeps running)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="stop after the leaderboard")
+
+    def handle(self, addr, no_serve, **options):
+        started = time.monotonic()
+        version = resolve_version(BENCHMARK)
+        self.stdout.write(f"{version}: {version.items.count()} items loaded")
+        # No worker of this demo runs yet: anything still marked running was interrupted.
+        for evaluation in requeue_stale(max_heartbeat_age_s=120):
+            self.stdout.write(f"requeued interrupted evaluation {evaluation.pk}")
+        evaluations = submit_baselines(version)
+        self.stdout.write(f"baselines: {', '.join(e.submission.name for e in evaluations)}")
+        worker = self.start_worker()
+        try:
+            self.wait_for(evaluations, worker)
+            self.stdout.write("")
+            self.stdout.write(format_leaderboard(version, queries.latest_snapshot(version)))
+            self.stdout.write(f"\ndemo work took {time.monotonic() - started:.0f} s "
+                              f"(sandbox backend: {settings.SANDBOX_BACKEND})")
+            if no_serve:
+                return
+            self.stdout.write(f"\nServing the leaderboard at http://{addr}/ (Ctrl-C stops it).")
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    def start_worker(self):
+        env = dict(os.environ)
+        # The demo's operator is its user: let agents they submit run in the local sandbox.
+        env.setdefault("SAFETYGYM_ALLOW_UNTRUSTED_LOCAL", "1")
+        return subprocess.Popen(
+            [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"], env=env,
+        )
+
+    def wait_for(self, evaluations, worker):
+        ids = [e.pk for e in evaluations]
+        last = None
+        while True:
+            rows = list(Evaluation.objects.filter(pk__in=ids).select_related("submission"))
+            line = " | ".join(
+                f"{e.submission.name}: {e.status}"
+                + (f" {round(100 * e.progress_fraction())}%" if e.status == "running" else "")
+                for e in sorted(rows, key=lambda e: e.pk)
+            )
+            if line != last:
+                self.stdout.write(line)
+                last = line
+            if all(not e.is_active for e in rows):
+                for e in rows:
+                    if e.status == "failed":
+                        self.stderr.write(f"{e.submission.name} failed: {e.failure_category}: "
+                                          f"{e.failure_message}")
+                return
+            if worker.poll() is not None:
+                raise SystemExit(f"the worker exited with code {worker.returncode}")
+            time.sleep(2)

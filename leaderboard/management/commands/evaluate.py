@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from leaderboard.models import Evaluation
+from leaderboard.submissions import create_agent_submission, create_evaluation, resolve_version
+from leaderboard.tasks import run_evaluation
+from sandbox.errors import SandboxError
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate one agent synchronously, with a progress bar: either a new agent folder or "
+        "archive (PATH), or an existing queued evaluation (--evaluation ID)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", help="agent folder or .zip/.tar.gz archive")
+        parser.add_argument("--benchmark", default="rt-sentiment")
+        parser.add_argument("--benchmark-version", dest="version", type=int, help="benchmark version (default: latest)")
+        parser.add_argument("--name", help="leaderboard name (default: the folder's name)")
+        parser.add_argument("--private", action="store_true", help="keep it off the leaderboard")
+        parser.add_argument("--trusted", action="store_true",
+                            help="operator-owned code: may run in the unconfined local sandbox")
+        parser.add_argument("--evaluation", type=int, help="run this queued evaluation instead")
+
+    def handle(self, path=None, evaluation=None, **options):
+        if evaluation is not None:
+            found = Evaluation.objects.filter(pk=evaluation).first()
+            if found is None:
+                raise CommandError(f"no evaluation {evaluation}")
+        elif path:
+            version = resolve_version(options["benchmark"], options["version"])
+            try:
+                submission = create_agent_submission(
+                    path, name=options["name"] or _name_of(path), trusted=options["trusted"],
+                    public=not options["private"],
+                )
+            except SandboxError as error:
+                raise CommandError(f"{error.category}: {error}") from error
+            found = create_evaluation(submission, version, queue=False)
+        else:
+            raise CommandError("give an agent PATH or --evaluation ID")
+        self.stdout.write(f"evaluation {found.pk}: {found.submission} on {found.benchmark_version}")
+        bars = {}
+
+        def on_progress(suite, done, total):
+            bar = bars.get(suite)
+            if bar is None:
+                bar = bars[suite] = tqdm(total=total, desc=suite, unit="item")
+            bar.update(done - bar.n)
+
+        run_evaluation(found.pk, on_progress=on_progress)
+        for bar in bars.values():
+            bar.close()
+        found.refresh_from_db()
+        if found.status != "finished":
+            raise CommandError(
+                f"evaluation {found.pk} {found.status}: {found.failure_category}: "
+                f"{found.failure_message}" + (f"\n--- sandbox log ---\n{found.log}" if found.log else "")
+            )
+        for result in found.suites.all():
+            metrics = ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                                for k, v in result.metrics.items())
+            self.stdout.write(f"{result.suite}: {metrics}")
+        self.stdout.write(f"backend={found.backend} stats={found.stats}")
+
+
+def _name_of(path):
+    name = Path(path).name
+    for suffix in (".tar.gz", ".tgz", ".zip", ".tar"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name

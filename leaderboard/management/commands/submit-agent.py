@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from leaderboard.management.commands.evaluate import _name_of
+from leaderboard.submissions import create_agent_submission, create_evaluation, resolve_version
+from sandbox.errors import SandboxError
+
+
+class Command(BaseCommand):
+    help = "Submit an agent (folder or .zip/.tar.gz) and queue its evaluation for the worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="agent folder or archive with agent.py at its root")
+        parser.add_argument("--benchmark", action="append",
+                            help="benchmark slug (repeatable; default rt-sentiment)")
+        parser.add_argument("--name", help="leaderboard name (default: the folder's name)")
+        parser.add_argument("--description", default="")
+        parser.add_argument("--private", action="store_true", help="keep it off the leaderboard")
+        parser.add_argument("--trusted", action="store_true",
+                            help="operator-owned code: may run in the unconfined local sandbox")
+
+    def handle(self, path, **options):
+        try:
+            versions = [resolve_version(slug) for slug in options["benchmark"] or ["rt-sentiment"]]
+            submission = create_agent_submission(
+                path, name=options["name"] or _name_of(path), description=options["description"],
+                trusted=options["trusted"], public=not options["private"],
+            )
+        except (SandboxError, KeyError) as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"submission {submission.pk} ({submission.name}), agent sha256 "
+                          f"{submission.agent_sha256[:12]}")
+        for version in versions:
+            evaluation = create_evaluation(submission, version)
+            self.stdout.write(f"queued evaluation {evaluation.pk} on {version}: "
+                              f"/evaluations/{evaluation.pk}/")
+        self.stdout.write("A worker (`python manage.py qcluster`) picks it up.")

@@ -1,0 +1,128 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from benchmarks.models import BenchmarkVersion
+
+FAILURE_CATEGORIES = [
+    ("agent_error", "the agent raised an error"),
+    ("timeout", "the agent took too long"),
+    ("out_of_memory", "the agent ran out of memory"),
+    ("bad_output", "the agent's output broke the protocol"),
+    ("invalid_submission", "the submission cannot be run"),
+    ("platform_error", "SafetyGym failed, not the submission"),
+]
+
+
+class Submission(models.Model):
+    KINDS = [("agent", "agent"), ("huggingface", "Hugging Face model")]
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=KINDS, default="agent")
+    agent_path = models.CharField(max_length=500, help_text="Folder holding agent.py.")
+    agent_sha256 = models.CharField(max_length=64, blank=True)
+    label_mapping = models.JSONField(default=dict, blank=True)
+    trusted = models.BooleanField(
+        default=False, help_text="Operator-owned code (the repository's baselines)."
+    )
+    public = models.BooleanField(default=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class Evaluation(models.Model):
+    STATUSES = [
+        ("queued", "queued"),
+        ("preparing", "preparing"),
+        ("running", "running"),
+        ("scoring", "scoring"),
+        ("finished", "finished"),
+        ("failed", "failed"),
+    ]
+    ACTIVE = ("queued", "preparing", "running", "scoring")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="evaluations")
+    benchmark_version = models.ForeignKey(
+        BenchmarkVersion, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    status = models.CharField(max_length=12, choices=STATUSES, default="queued", db_index=True)
+    failure_category = models.CharField(max_length=20, choices=FAILURE_CATEGORIES, blank=True)
+    failure_message = models.TextField(blank=True)
+    log = models.TextField(blank=True, help_text="The end of the sandbox's stderr.")
+    current_suite = models.CharField(max_length=40, blank=True)
+    progress = models.JSONField(default=dict, blank=True, help_text="suite -> {done, total}")
+    backend = models.CharField(max_length=20, blank=True)
+    provenance = models.JSONField(default=dict, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+
+    def __str__(self):
+        return f"{self.submission} on {self.benchmark_version} ({self.status})"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE
+
+    def progress_fraction(self):
+        """Share of all suites' work done, from 0 to 1."""
+        if self.status == "finished":
+            return 1.0
+        suites = list(self.benchmark_version.suites)
+        if not suites:
+            return 0.0
+        done = 0.0
+        for suite in suites:
+            step = self.progress.get(suite) or {}
+            if step.get("total"):
+                done += step["done"] / step["total"]
+        return done / len(suites)
+
+
+class SuiteResult(models.Model):
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="suites")
+    suite = models.CharField(max_length=40)
+    metrics = models.JSONField(default=dict)
+    per_item = models.JSONField(default=dict, help_text="Equal-length arrays, in item order.")
+    examples = models.JSONField(default=list)
+    seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "suite"], name="unique_suite_result")
+        ]
+
+
+class LeaderboardSnapshot(models.Model):
+    """The ranked leaderboard of a benchmark version at one moment, with how it was computed."""
+
+    benchmark_version = models.ForeignKey(
+        BenchmarkVersion, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    replicates = models.PositiveIntegerField()
+    seed = models.BigIntegerField()
+    method = models.CharField(max_length=100)
+    n_items = models.PositiveIntegerField()
+    entries = models.JSONField(default=list, help_text="One dict per ranked evaluation.")
+    replicate_scores = models.BinaryField(help_text="npz: the (B, M) replicate score matrix.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]

@@ -1,0 +1,41 @@
+"""What an evaluation ran with, recorded so that anyone can reproduce its numbers."""
+
+import platform
+from importlib import metadata
+
+RUNTIME_PACKAGES = ("numpy", "scipy", "scikit-learn", "torch", "transformers", "vaderSentiment",
+                    "textblob")
+
+
+def package_versions(names=RUNTIME_PACKAGES):
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def describe(evaluation, agent_info):
+    version = evaluation.benchmark_version
+    submission = evaluation.submission
+    return {
+        "submission": {
+            "kind": submission.kind,
+            "agent_sha256": submission.agent_sha256,
+            "trusted": submission.trusted,
+            "labels": list(agent_info.labels),
+            "label_mapping": submission.label_mapping,
+        },
+        "benchmark": {
+            "slug": version.benchmark.slug,
+            "version": version.number,
+            "data_sha256": version.data_sha256,
+            "split_seed": version.provenance.get("split_seed"),
+            "suites": version.suites,
+        },
+        "sandbox": {"protocol": agent_info.protocol},
+        "python": platform.python_version(),
+        "packages": package_versions(),
+    }

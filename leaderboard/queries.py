@@ -1,0 +1,38 @@
+"""Read-side helpers shared by the pages, the API and the terminal table."""
+
+from benchmarks.models import Benchmark, BenchmarkVersion
+from leaderboard.models import Evaluation, LeaderboardSnapshot
+
+
+def latest_snapshot(version):
+    return LeaderboardSnapshot.objects.filter(benchmark_version=version).order_by("-created_at", "-id").first()
+
+
+def get_version(slug, number=None):
+    """A benchmark version by slug and number (the latest when number is None), or None."""
+    versions = BenchmarkVersion.objects.select_related("benchmark").filter(benchmark__slug=slug)
+    if number is None:
+        return versions.order_by("-number").first()
+    return versions.filter(number=number).first()
+
+
+def latest_versions():
+    return [v for v in (b.latest_version() for b in Benchmark.objects.all()) if v is not None]
+
+
+def unranked_evaluations(version):
+    """Evaluations of a version that are not on its leaderboard yet: in flight or failed."""
+    return (
+        Evaluation.objects.filter(benchmark_version=version, submission__public=True)
+        .exclude(status="finished")
+        .select_related("submission")
+        .order_by("-queued_at")
+    )
+
+
+def queue_position(evaluation):
+    """1 for the next evaluation to start; None when it is not waiting."""
+    if evaluation.status != "queued":
+        return None
+    ahead = Evaluation.objects.filter(status="queued", queued_at__lt=evaluation.queued_at).count()
+    return ahead + 1

@@ -1,0 +1,83 @@
+"""Creating submissions and their evaluations: shared by the CLI and (later) the web form."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from benchmarks import catalog
+from benchmarks.loading import load_benchmark
+from leaderboard import queries
+from leaderboard.models import Evaluation, Submission
+from sandbox.agent_files import find_agent_root, folder_sha256, store_agent
+
+BASELINES_DIR = Path(settings.BASE_DIR) / "benchmarks" / "baselines"
+
+
+def resolve_version(slug, number=None):
+    """The benchmark version to evaluate on, loading it on first use."""
+    version = queries.get_version(slug, number)
+    if version is None:
+        catalog.get(slug)  # names the known benchmarks when the slug is wrong
+        version, _ = load_benchmark(slug, number)
+    return version
+
+
+def create_agent_submission(path, *, name, description="", trusted=False, public=True,
+                            label_mapping=None, owner=None):
+    """Register an agent. Trusted agents run from where they are; others are copied first."""
+    if trusted:
+        root = find_agent_root(Path(path).resolve())
+        sha = folder_sha256(root)
+    else:
+        root, sha = store_agent(path, settings.AGENT_UPLOAD_DIR)
+    return Submission.objects.create(
+        name=name, description=description, kind="agent", agent_path=str(root),
+        agent_sha256=sha, trusted=trusted, public=public, label_mapping=label_mapping or {},
+        owner=owner,
+    )
+
+
+def create_evaluation(submission, version, *, queue=True):
+    from leaderboard.tasks import queue_evaluation
+
+    with transaction.atomic():
+        evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
+    if queue:
+        transaction.on_commit(lambda: queue_evaluation(evaluation))
+    return evaluation
+
+
+def baseline_folders(slug):
+    folder = BASELINES_DIR / slug
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if (p / "agent.py").is_file())
+
+
+def baseline_name(folder):
+    """The leaderboard name of a baseline folder (tfidf_lr → TF-IDF + LR)."""
+    names = {"vader": "VADER", "textblob": "TextBlob", "tfidf_lr": "TF-IDF + LR",
+             "minilm_lr": "MiniLM + LR"}
+    return names.get(folder.name, folder.name)
+
+
+def submit_baselines(version, *, queue=True):
+    """Queue the version's baselines, unless each already has a finished or active evaluation.
+
+    Returns the evaluations, new or existing, so a repeated demo adds no duplicate entries."""
+    evaluations = []
+    for folder in baseline_folders(version.benchmark.slug):
+        sha = folder_sha256(folder)
+        submission = Submission.objects.filter(trusted=True, agent_sha256=sha).first()
+        if submission is None:
+            submission = create_agent_submission(
+                folder, name=baseline_name(folder), trusted=True,
+                description=f"Baseline shipped with SafetyGym ({folder.relative_to(settings.BASE_DIR)}).",
+            )
+        existing = submission.evaluations.filter(
+            benchmark_version=version, status__in=[*Evaluation.ACTIVE, "finished"]
+        ).first()
+        evaluations.append(existing or create_evaluation(submission, version, queue=queue))
+    return evaluations
+

@@ -1,0 +1,140 @@
+"""Settings, read from the environment.
+
+With no environment at all this is the embedded default: SQLite and the django-q2 ORM broker in
+``var/`` under the project folder. ``DATABASE_URL`` switches to PostgreSQL (psycopg 3).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("SAFETYGYM_DATA_DIR", BASE_DIR / "var"))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _flag(name, default=False):
+    return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key():
+    """The environment's key, or one generated once per installation and kept in DATA_DIR."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _flag("DJANGO_DEBUG")
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_q",
+    "benchmarks",
+    "leaderboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "safetygym.urls"
+WSGI_APPLICATION = "safetygym.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'safetygym.sqlite3'}"),
+        conn_max_age=60,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write to one file: wait for the lock instead of failing.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+
+# The evaluation runs inside the task, and its own time limit is enforced by the sandbox; the
+# task timeout sits above it and `retry` above that, or django-q2 would start a long task twice.
+EVALUATION_TIME_LIMIT_S = int(os.environ.get("SAFETYGYM_EVALUATION_TIME_LIMIT_S", 3 * 3600))
+Q_CLUSTER = {
+    "name": "safetygym",
+    "orm": "default",
+    "workers": int(os.environ.get("SAFETYGYM_WORKERS", 1)),
+    "timeout": EVALUATION_TIME_LIMIT_S + 600,
+    "retry": EVALUATION_TIME_LIMIT_S + 1200,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": 0.5,
+    "label": "Task queue",
+}
+
+# The sandbox: which backend runs agents, and the limits every run gets.
+SANDBOX_BACKEND = os.environ.get("SAFETYGYM_SANDBOX", "local")
+# `local` is a plain subprocess: fit for the repository's own trusted baselines, not for uploads.
+SANDBOX_ALLOW_UNTRUSTED_LOCAL = _flag("SAFETYGYM_ALLOW_UNTRUSTED_LOCAL")
+SANDBOX_MEMORY_MB = int(os.environ.get("SAFETYGYM_SANDBOX_MEMORY_MB", 2048))
+SANDBOX_REQUEST_TIMEOUT_S = float(os.environ.get("SAFETYGYM_SANDBOX_REQUEST_TIMEOUT_S", 120))
+SANDBOX_START_TIMEOUT_S = float(os.environ.get("SAFETYGYM_SANDBOX_START_TIMEOUT_S", 120))
+
+AGENT_UPLOAD_DIR = DATA_DIR / "agents"
+
+BOOTSTRAP_REPLICATES = int(os.environ.get("SAFETYGYM_BOOTSTRAP_REPLICATES", 2000))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SAFETYGYM_LOG_LEVEL", "INFO")},
+    "loggers": {"django_q": {"level": "WARNING"}},
+}
