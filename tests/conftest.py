@@ -1,0 +1,40 @@
+import textwrap
+
+import pytest
+
+# A keyword agent: "good" or "great" → positive with 0.8, otherwise negative with 0.7.
+KEYWORD_AGENT = """
+labels = ["negative", "positive"]
+input_kind = "text"
+
+def predict(inputs):
+    rows = []
+    for text in inputs:
+        if "good" in text or "great" in text:
+            rows.append([0.2, 0.8])
+        else:
+            rows.append([0.7, 0.3])
+    return rows
+"""
+
+
+@pytest.fixture
+def write_agent(tmp_path):
+    """Write an agent folder from agent.py source; returns its path."""
+    counter = iter(range(10_000))
+
+    def write(source, name=None, files=None):
+        folder = tmp_path / (name or f"agent{next(counter)}")
+        folder.mkdir(parents=True)
+        (folder / "agent.py").write_text(textwrap.dedent(source))
+        for relative, content in (files or {}).items():
+            (folder / relative).write_text(content)
+        return folder
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def _agent_uploads_in_tmp(settings, tmp_path):
+    """Uploaded agents are copied into a per-test folder, never into the project's var/."""
+    settings.AGENT_UPLOAD_DIR = tmp_path / "uploads"
