@@ -1,0 +1,13 @@
+"""Suites: `run(client, items, config, progress) -> SuiteOutcome`, one module each.
+
+Adding a suite is one module and one entry in SUITES.
+"""
+
+from benchmarks.suites import quality
+from benchmarks.suites.base import SuiteOutcome
+
+SUITES = {
+    "quality": quality.run,
+}
+
+__all__ = ["SUITES", "SuiteOutcome"]
