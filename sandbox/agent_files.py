@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sandbox.errors import InvalidSubmission
+from sandbox.runner.runner import IGNORED_NAMES, find_agent_file
 
-IGNORED_PARTS = {"__MACOSX", "__pycache__", ".DS_Store"}
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class ArchiveLimits:
 
 
 def _ignored(relative):
-    return any(part in IGNORED_PARTS or part.startswith("._") for part in relative.parts)
+    return any(part in IGNORED_NAMES or part.startswith("._") for part in relative.parts)
 
 
 def _safe_member_path(name):
@@ -40,17 +40,14 @@ def _safe_member_path(name):
 
 
 def find_agent_root(folder):
-    """The folder holding agent.py: the root, or its one top-level folder."""
-    folder = Path(folder)
-    if (folder / "agent.py").is_file():
-        return folder
-    children = [c for c in folder.iterdir() if not _ignored(Path(c.name))]
-    if len(children) == 1 and children[0].is_dir() and (children[0] / "agent.py").is_file():
-        return children[0]
-    raise InvalidSubmission(
-        "no agent.py found: put agent.py (defining `labels` and `predict(inputs)`) at the root "
-        "of the archive or folder, or inside its one top-level folder"
-    )
+    """The folder holding agent.py: the root, or its one top-level folder (the runner's rule)."""
+    agent_file = find_agent_file(str(folder))
+    if agent_file is None:
+        raise InvalidSubmission(
+            "no agent.py found: put agent.py (defining `labels` and `predict(inputs)`) at the root "
+            "of the archive or folder, or inside its one top-level folder"
+        )
+    return Path(agent_file).parent
 
 
 def _check_totals(count, size, limits):

@@ -1,0 +1,165 @@
+"""The `local` backend: the runner as a plain subprocess of this Python, under limits.
+
+No isolation: the model's code runs as this user, with this machine's files and network. It is
+for trusted, operator-owned agents (the shipped baselines) and for development; an upload is
+refused unless the operator allows it.
+
+Limits:
+- memory: RLIMIT_DATA = memory_mb on each process of the run, set by the runner itself before it
+  imports the agent (not in a preexec_fn, which is unsafe in a parent with threads); an
+  allocation past it fails inside the model as MemoryError, reported as out of memory. Plus a
+  monitor that samples the resident memory of the whole process group every 50 ms and kills the
+  group above memory_mb (this sums child processes and counts file-backed memory).
+  RLIMIT_AS is not used: `import torch` alone reserves ~640 MB of address space at ~220 MB
+  resident, and a loaded MiniLM ~1.5 GB at ~0.57 GB resident, so an address-space cap near the
+  real budget breaks ordinary models (measured: `import torch` fails under a 1 GB RLIMIT_AS,
+  while MiniLM loads and predicts under a 700 MB RLIMIT_DATA).
+- time: enforced by ModelClient through the transport's deadlines.
+- environment: cleared; only the variables in `sandbox_environment`, HOME and the working
+  directory a fresh temporary folder removed afterwards.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from sandbox.errors import InvalidSubmission, PlatformError
+from sandbox.runner import RUNNER_PATH
+from sandbox.transport import PipeTransport
+
+MEMORY_SAMPLE_SECONDS = 0.05
+MODEL_THREADS = 2
+
+
+def sandbox_environment(home, extra=None):
+    """The whole environment of the runner: nothing is inherited from this process."""
+    environment = {
+        "PATH": os.pathsep.join(
+            [str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]
+        ),
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "OMP_NUM_THREADS": str(MODEL_THREADS),
+        "MKL_NUM_THREADS": str(MODEL_THREADS),
+        "OPENBLAS_NUM_THREADS": str(MODEL_THREADS),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    environment.update(extra or {})
+    return environment
+
+
+def start(agent_dir, *, limits, trusted, allow_untrusted=False, env=None):
+    """Start the runner on agent_dir; returns its LocalTransport."""
+    if not trusted and not allow_untrusted:
+        raise InvalidSubmission(
+            "The local backend runs code without isolation, so it only runs trusted "
+            "(operator-owned) agents. Uploaded agents run in the docker backend; an operator can "
+            "allow untrusted agents on the local backend for development."
+        )
+    agent_dir = Path(agent_dir).resolve()
+    if not agent_dir.is_dir():
+        raise InvalidSubmission(f"The agent folder {agent_dir} does not exist.")
+    home = tempfile.mkdtemp(prefix="safetygym-sandbox-")
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-B",
+                str(RUNNER_PATH),
+                "--memory-mb",
+                str(limits.memory_mb),
+                str(agent_dir),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=home,
+            env=sandbox_environment(home, env),
+            close_fds=True,
+            start_new_session=True,  # its own process group: killpg reaches its children too
+        )
+    except OSError as error:
+        shutil.rmtree(home, ignore_errors=True)
+        raise PlatformError(f"Could not start the local sandbox: {error}") from error
+    return LocalTransport(
+        process, max_line_bytes=limits.max_line_bytes, memory_mb=limits.memory_mb, home=home
+    )
+
+
+class LocalTransport(PipeTransport):
+    def __init__(self, process, *, max_line_bytes, memory_mb, home):
+        super().__init__(process, max_line_bytes=max_line_bytes)
+        self.memory_mb = memory_mb
+        self.home = home
+        self._peak_kb = 0
+        self._over_cap = threading.Event()
+        self._stop = threading.Event()
+        self._monitor = self._thread(self._watch_memory, "memory")
+
+    def _watch_memory(self):
+        cap_kb = self.memory_mb * 1024
+        while not self._stop.is_set() and self.process.poll() is None:
+            resident_kb = group_resident_kb(self.pid)
+            self._peak_kb = max(self._peak_kb, resident_kb, high_water_kb(self.pid))
+            if resident_kb > cap_kb:
+                self._over_cap.set()
+                self.kill()
+                return
+            self._stop.wait(MEMORY_SAMPLE_SECONDS)
+
+    def memory_exceeded(self):
+        return self._over_cap.is_set()
+
+    def peak_memory_mb(self):
+        return round(self._peak_kb / 1024, 1) if self._peak_kb else None
+
+    def close(self):
+        if self.process.poll() is None:
+            # One last sample while the process still exists.
+            self._peak_kb = max(self._peak_kb, high_water_kb(self.pid))
+        self._stop.set()
+        super().close()
+        self._monitor.join(timeout=1.0)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def group_resident_kb(pgid):
+    """Resident memory (kB) summed over the live processes of a process group, from /proc."""
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    total_pages = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat_file:
+                stat = stat_file.read()
+        except OSError:
+            continue
+        # The fields after the command name (which may hold spaces): state, ppid, pgrp, ...;
+        # rss is the 24th field of the line.
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        if int(fields[2]) == pgid:
+            total_pages += int(fields[21])
+    return total_pages * page_kb
+
+
+def high_water_kb(pid):
+    """VmHWM (peak resident memory, kB) of one process, 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
