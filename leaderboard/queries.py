@@ -1,5 +1,9 @@
 """Read-side helpers shared by the pages, the API and the terminal table."""
 
+from pathlib import Path
+
+from django.conf import settings
+
 from benchmarks.models import Benchmark, BenchmarkVersion
 from leaderboard.models import Evaluation, LeaderboardSnapshot
 
@@ -36,3 +40,19 @@ def queue_position(evaluation):
         return None
     ahead = Evaluation.objects.filter(status="queued", queued_at__lt=evaluation.queued_at).count()
     return ahead + 1
+
+
+def leaderboard_entry(evaluation):
+    """The evaluation's row in its version's latest snapshot, or None when it is not ranked."""
+    snapshot = latest_snapshot(evaluation.benchmark_version)
+    if snapshot is None:
+        return None
+    return next((e for e in snapshot.entries if e["evaluation_id"] == evaluation.pk), None)
+
+
+def display_path(path):
+    """A path relative to the project folder when it lies inside it (shorter, and portable)."""
+    try:
+        return str(Path(path).relative_to(settings.BASE_DIR))
+    except ValueError:
+        return path

@@ -10,10 +10,13 @@ from leaderboard.ranking import ModelOutcomes, rank
 
 
 def ranked_evaluations(version):
-    """The newest finished public evaluation of each submission on this version."""
+    """The newest scored public evaluation of each submission on this version (an evaluation
+    being scored right now counts: its suites are all done)."""
     latest = {}
     finished = (
-        Evaluation.objects.filter(benchmark_version=version, status="finished", submission__public=True)
+        Evaluation.objects.filter(
+            benchmark_version=version, status__in=["scoring", "finished"], submission__public=True
+        )
         .select_related("submission")
         .prefetch_related("suites")
         .order_by("finished_at", "pk")
@@ -43,7 +46,10 @@ def _estimate(estimate):
 
 
 def rebuild_snapshot(version, replicates=None):
+    """Rank the version's evaluations anew; None while there is nothing to rank."""
     evaluations = ranked_evaluations(version)
+    if not evaluations:
+        return None
     labels = np.fromiter(
         version.items_of("evaluation").values_list("label", flat=True), dtype=np.int64
     )
@@ -53,6 +59,8 @@ def rebuild_snapshot(version, replicates=None):
         [outcomes_of(e) for e in evaluations], labels, len(version.labels),
         seed=version.bootstrap_seed, replicates=replicates,
     )
+    # "Tied for #1" says something only when more than one model may be first.
+    contenders = sum(model.tied_for_first for model in result.models)
     entries = []
     for model in result.models:
         evaluation = by_key[model.name]
@@ -68,9 +76,12 @@ def rebuild_snapshot(version, replicates=None):
             "rank_low": model.rank_low,
             "rank_high": model.rank_high,
             "rank_label": rank_label(model.rank_low, model.rank_high),
-            "tied_for_first": model.tied_for_first,
+            "tied_for_first": model.tied_for_first and contenders > 1,
             "provisional": False,
         })
+    # Equal scores keep a stable, documented order: by name, then by age.
+    entries.sort(key=lambda e: (e["score"]["value"] is None, -(e["score"]["value"] or 0),
+                                e["name"].lower(), e["evaluation_id"]))
     buffer = io.BytesIO()
     np.savez_compressed(
         buffer,

@@ -1,5 +1,6 @@
 """Creating submissions and their evaluations: shared by the CLI and (later) the web form."""
 
+import argparse
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,22 @@ from leaderboard.models import Evaluation, Submission
 from sandbox.agent_files import find_agent_root, folder_sha256, store_agent
 
 BASELINES_DIR = Path(settings.BASE_DIR) / "benchmarks" / "baselines"
+
+
+def parse_label_map(pair):
+    """`agent_label=benchmark_label` → a tuple, for argparse."""
+    agent_label, sep, benchmark_label = pair.partition("=")
+    if not sep or not agent_label or not benchmark_label:
+        raise argparse.ArgumentTypeError(f"expected AGENT_LABEL=BENCHMARK_LABEL, got {pair!r}")
+    return agent_label, benchmark_label
+
+
+def add_label_map_argument(parser):
+    parser.add_argument(
+        "--label-map", dest="label_map", type=parse_label_map, action="append", default=[],
+        metavar="AGENT_LABEL=BENCHMARK_LABEL",
+        help="map an agent label to a benchmark label whose name differs (repeatable)",
+    )
 
 
 def resolve_version(slug, number=None):

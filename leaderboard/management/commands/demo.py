@@ -57,6 +57,8 @@ class Command(BaseCommand):
         env = dict(os.environ)
         # The demo's operator is its user: let agents they submit run in the local sandbox.
         env.setdefault("SAFETYGYM_ALLOW_UNTRUSTED_LOCAL", "1")
+        # The demo prints its own progress; the worker's per-task lines would interleave.
+        env.setdefault("SAFETYGYM_QUEUE_LOG_LEVEL", "WARNING")
         return subprocess.Popen(
             [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"], env=env,
         )

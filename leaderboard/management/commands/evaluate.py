@@ -4,7 +4,12 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from leaderboard.models import Evaluation
-from leaderboard.submissions import create_agent_submission, create_evaluation, resolve_version
+from leaderboard.submissions import (
+    add_label_map_argument,
+    create_agent_submission,
+    create_evaluation,
+    resolve_version,
+)
 from leaderboard.tasks import run_evaluation
 from sandbox.errors import SandboxError
 
@@ -23,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--private", action="store_true", help="keep it off the leaderboard")
         parser.add_argument("--trusted", action="store_true",
                             help="operator-owned code: may run in the unconfined local sandbox")
+        add_label_map_argument(parser)
         parser.add_argument("--evaluation", type=int, help="run this queued evaluation instead")
 
     def handle(self, path=None, evaluation=None, **options):
@@ -35,6 +41,7 @@ class Command(BaseCommand):
             try:
                 submission = create_agent_submission(
                     path, name=options["name"] or _name_of(path), trusted=options["trusted"],
+                    label_mapping=dict(options["label_map"]),
                     public=not options["private"],
                 )
             except SandboxError as error:
@@ -62,7 +69,7 @@ class Command(BaseCommand):
             )
         for result in found.suites.all():
             metrics = ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
-                                for k, v in result.metrics.items())
+                                for k, v in sorted(result.metrics.items()))
             self.stdout.write(f"{result.suite}: {metrics}")
         self.stdout.write(f"backend={found.backend} stats={found.stats}")
 

@@ -1,7 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from leaderboard.management.commands.evaluate import _name_of
-from leaderboard.submissions import create_agent_submission, create_evaluation, resolve_version
+from leaderboard.submissions import (
+    add_label_map_argument,
+    create_agent_submission,
+    create_evaluation,
+    resolve_version,
+)
 from sandbox.errors import SandboxError
 
 
@@ -17,13 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--private", action="store_true", help="keep it off the leaderboard")
         parser.add_argument("--trusted", action="store_true",
                             help="operator-owned code: may run in the unconfined local sandbox")
+        add_label_map_argument(parser)
 
     def handle(self, path, **options):
         try:
             versions = [resolve_version(slug) for slug in options["benchmark"] or ["rt-sentiment"]]
             submission = create_agent_submission(
                 path, name=options["name"] or _name_of(path), description=options["description"],
-                trusted=options["trusted"], public=not options["private"],
+                trusted=options["trusted"],
+                    label_mapping=dict(options["label_map"]), public=not options["private"],
             )
         except (SandboxError, KeyError) as error:
             raise CommandError(str(error)) from error

