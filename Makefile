@@ -4,6 +4,7 @@ SHELL := bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+DEMO_ADDR ?= 127.0.0.1:8000
 # pip's notes about unused local package folders are noise here.
 QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
@@ -22,7 +23,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py demo
+	$(PY) manage.py demo --addr $(DEMO_ADDR)
 
 test: install
 	$(VENV)/bin/pytest -q
