@@ -44,7 +44,7 @@ BENCHMARKS = {
             1: VersionSpec(
                 dataset="rt-sentiment",
                 dataset_options={"split_seed": 20260601, "evaluation_size": 2000},
-                suites={"quality": {"calibration_bins": 10}},
+                suites={"quality": {"calibration_bins": 10, "recheck_items": 64}},
                 bootstrap_seed=1_000_001,
             ),
         },

@@ -61,6 +61,13 @@ def load_benchmark(slug, number=None):
         )
         existing = BenchmarkVersion.objects.filter(benchmark=benchmark, number=number).first()
         if existing:
+            if (existing.suites, existing.bootstrap_seed) != (
+                version_spec.suites, version_spec.bootstrap_seed
+            ):
+                raise VersionConflict(
+                    f"{slug} v{number} is already loaded with other suites or seeds than its "
+                    "catalog entry now gives; a changed suite configuration must be a new version"
+                )
             if existing.data_sha256 != sha:
                 raise VersionConflict(
                     f"{slug} v{number} is already loaded with data {existing.data_sha256[:12]}, "

@@ -64,6 +64,9 @@ class Evaluation(models.Model):
     provenance = models.JSONField(default=dict, blank=True)
     stats = models.JSONField(default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    runs = models.PositiveSmallIntegerField(
+        default=0, help_text="How often a worker started it (a dead worker's run is repeated)."
+    )
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

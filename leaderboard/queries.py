@@ -1,5 +1,6 @@
 """Read-side helpers shared by the pages, the API and the terminal table."""
 
+import shlex
 from pathlib import Path
 
 from django.conf import settings
@@ -48,6 +49,16 @@ def leaderboard_entry(evaluation):
     if snapshot is None:
         return None
     return next((e for e in snapshot.entries if e["evaluation_id"] == evaluation.pk), None)
+
+
+def reproduce_command(evaluation):
+    """The command that evaluates the same agent on the same benchmark version again."""
+    version = evaluation.benchmark_version
+    words = ["python", "manage.py", "evaluate", display_path(evaluation.submission.agent_path),
+             "--benchmark", version.benchmark.slug, "--benchmark-version", str(version.number)]
+    for agent_label, benchmark_label in evaluation.submission.label_mapping.items():
+        words += ["--label-map", f"{agent_label}={benchmark_label}"]
+    return shlex.join(words)
 
 
 def display_path(path):

@@ -11,7 +11,9 @@ from benchmarks.loading import load_benchmark
 from leaderboard import queries
 from leaderboard.models import Evaluation, Submission
 from sandbox.agent_files import find_agent_root, folder_sha256, store_agent
+from sandbox.errors import InvalidSubmission
 
+NAME_MAX = Submission._meta.get_field("name").max_length
 BASELINES_DIR = Path(settings.BASE_DIR) / "benchmarks" / "baselines"
 
 
@@ -43,6 +45,9 @@ def resolve_version(slug, number=None):
 def create_agent_submission(path, *, name, description="", trusted=False, public=True,
                             label_mapping=None, owner=None):
     """Register an agent. Trusted agents run from where they are; others are copied first."""
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
     if trusted:
         root = find_agent_root(Path(path).resolve())
         sha = folder_sha256(root)

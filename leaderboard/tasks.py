@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -17,8 +18,9 @@ from benchmarks.suites import SUITES
 from leaderboard import provenance
 from leaderboard.models import Evaluation, SuiteResult
 from leaderboard.snapshots import rebuild_snapshot
+from sandbox.agent_files import folder_sha256
 from sandbox.backends import start_sandbox
-from sandbox.errors import InvalidSubmission, SandboxError
+from sandbox.errors import InvalidSubmission, PlatformError, SandboxError
 from sandbox.limits import Limits
 from sandbox.preflight import preflight
 
@@ -26,6 +28,11 @@ logger = logging.getLogger(__name__)
 
 PREFLIGHT_ITEMS = 8
 PROGRESS_SAVE_INTERVAL_S = 2.0
+# A worker that dies mid-run is the platform's fault: the evaluation is queued again, at most
+# this many runs in all, then it fails with the reason.
+MAX_RUNS = 3
+MESSAGE_LIMIT = 4000
+LOG_LIMIT = 20000
 
 
 def queue_evaluation(evaluation):
@@ -106,7 +113,8 @@ def run_evaluation(evaluation_id, on_progress=None):
     """Evaluate one submission on one benchmark version. Never raises for the submission's faults."""
     with transaction.atomic():
         claimed = Evaluation.objects.filter(pk=evaluation_id, status="queued").update(
-            status="preparing", started_at=timezone.now(), heartbeat_at=timezone.now()
+            status="preparing", started_at=timezone.now(), heartbeat_at=timezone.now(),
+            runs=F("runs") + 1,
         )
     if not claimed:
         logger.warning("evaluation %s is not queued; not running it again", evaluation_id)
@@ -118,6 +126,7 @@ def run_evaluation(evaluation_id, on_progress=None):
     submission = evaluation.submission
     client = None
     try:
+        check_agent_unchanged(submission)
         client = start_agent_sandbox(submission)
         with client:
             info = client.hello()
@@ -149,7 +158,8 @@ def run_evaluation(evaluation_id, on_progress=None):
                     examples=outcome.examples,
                     seconds=round(time.monotonic() - started, 3),
                 )
-            _update(evaluation, status="scoring", stats=client.stats, log=client.log_tail())
+            _update(evaluation, status="scoring", stats=client.stats,
+                    log=printable(client.log_tail(), LOG_LIMIT))
         rebuild_snapshot(version)
         _update(evaluation, status="finished", current_suite="", finished_at=timezone.now())
     except SandboxError as error:
@@ -164,6 +174,36 @@ def run_evaluation(evaluation_id, on_progress=None):
             "this is not the submission's fault",
             client.log_tail() if client else "",
         )
+    except BaseException:  # Ctrl-C or a stop signal: say so rather than stay "running"
+        _fail(
+            evaluation,
+            "platform_error",
+            "The evaluation was interrupted (the worker or command running it was stopped); "
+            "this is not the submission's fault.",
+            client.log_tail() if client else "",
+        )
+        raise
+
+
+def check_agent_unchanged(submission):
+    """The stored agent must still be the one submitted (an earlier run could have rewritten
+    its own files where the sandbox does not mount them read-only)."""
+    if submission.agent_sha256 and folder_sha256(submission.agent_path) != submission.agent_sha256:
+        raise PlatformError(
+            f"The stored files of this agent no longer match the submitted sha256 "
+            f"{submission.agent_sha256[:12]}; the copy is not run. Submit the agent again."
+        )
+
+
+def printable(text, limit, keep="end"):
+    """Text fit to store and show: no NUL bytes (PostgreSQL refuses them) and at most `limit`
+    characters, keeping the end (a log) or the start (a message)."""
+    text = (text or "").replace("\x00", "\\0")
+    if len(text) <= limit:
+        return text
+    if keep == "start":
+        return text[:limit] + f" […] ({len(text):,} characters in all)"
+    return "[…] " + text[-limit:]
 
 
 def _fail(evaluation, category, message, log):
@@ -171,25 +211,43 @@ def _fail(evaluation, category, message, log):
         evaluation,
         status="failed",
         failure_category=category,
-        failure_message=message,
-        log=log[-20000:],
+        failure_message=printable(message, MESSAGE_LIMIT, keep="start"),
+        log=printable(log, LOG_LIMIT),
         finished_at=timezone.now(),
     )
 
 
 
-def requeue_stale(max_heartbeat_age_s):
-    """Queue again the evaluations whose worker went silent (killed mid-run): the platform's
-    fault, so they start over from their last finished suite and are not charged."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=max_heartbeat_age_s)
+def stale_after_s():
+    """How long an evaluation may go without a heartbeat: one request can legitimately take the
+    whole start or request timeout, and the heartbeat is saved with progress between requests."""
+    return max(settings.SANDBOX_START_TIMEOUT_S, settings.SANDBOX_REQUEST_TIMEOUT_S) + 120
+
+
+def requeue_stale(max_heartbeat_age_s=None):
+    """The watchdog (scheduled every minute): evaluations whose worker went silent (killed
+    mid-run) are queued again to resume after their last finished suite, not charged; after
+    MAX_RUNS runs they fail as platform_error with the reason. Returns the requeued ones."""
+    age = stale_after_s() if max_heartbeat_age_s is None else max_heartbeat_age_s
+    cutoff = timezone.now() - timezone.timedelta(seconds=age)
     stale = Evaluation.objects.filter(
         status__in=["preparing", "running", "scoring"], heartbeat_at__lt=cutoff
     )
     requeued = []
     for evaluation in stale:
+        if evaluation.runs >= MAX_RUNS:
+            _fail(
+                evaluation, "platform_error",
+                f"The worker stopped answering during each of {evaluation.runs} runs of this "
+                f"evaluation (last heartbeat {evaluation.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC, "
+                f"while {evaluation.status}); it is not tried again. If the agent kills or "
+                "exhausts its host process, that is why.", evaluation.log,
+            )
+            continue
         if Evaluation.objects.filter(pk=evaluation.pk, status=evaluation.status).update(
             status="queued", current_suite=""
         ):
             evaluation.refresh_from_db()
+            logger.warning("evaluation %s went silent; queued again", evaluation.pk)
             requeued.append(queue_evaluation(evaluation))
     return requeued

@@ -36,7 +36,7 @@ def evaluation_detail(request, pk):
     context = {
         "evaluation": evaluation,
         "entry": queries.leaderboard_entry(evaluation),
-        "agent_path": queries.display_path(evaluation.submission.agent_path),
+        "reproduce": queries.reproduce_command(evaluation),
         "suites": evaluation.suites.order_by("created_at"),
         "queue_position": queries.queue_position(evaluation),
         "progress_percent": round(100 * evaluation.progress_fraction()),

@@ -3,6 +3,7 @@
 import numpy as np
 
 from sandbox.errors import InvalidSubmission
+from sandbox.protocol import repeated
 
 
 def align_labels(agent_labels, benchmark_labels, mapping=None):
@@ -28,14 +29,15 @@ def align_labels(agent_labels, benchmark_labels, mapping=None):
             f"(its labels are {benchmark_labels})."
         )
     renamed = [mapping.get(name, name) for name in agent_labels]
-    clashes = sorted({name for name in renamed if renamed.count(name) > 1})
+    clashes = repeated(renamed)
     if clashes:
         raise InvalidSubmission(
             f"After the label mapping, several model labels become {clashes}; each benchmark "
             "label must come from exactly one model label."
         )
-    missing = [name for name in benchmark_labels if name not in renamed]
-    extra = [name for name in renamed if name not in benchmark_labels]
+    renamed_set, benchmark_set = set(renamed), set(benchmark_labels)
+    missing = [name for name in benchmark_labels if name not in renamed_set]
+    extra = [name for name in renamed if name not in benchmark_set]
     if missing or extra:
         problems = []
         if missing:

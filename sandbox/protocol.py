@@ -17,6 +17,8 @@ from sandbox.errors import BadOutput, InvalidSubmission
 PROTOCOL_VERSION = 1
 INPUT_KINDS = ("text", "record")
 SUM_TOLERANCE = 1e-4
+MAX_LABELS = 1000
+MAX_LABEL_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,14 @@ def decode_line(line, max_bytes):
     return message
 
 
+def repeated(names):
+    """The names that occur more than once, sorted (linear in the number of names)."""
+    seen, twice = set(), set()
+    for name in names:
+        (twice if name in seen else seen).add(name)
+    return sorted(twice)
+
+
 def validate_hello(reply):
     """The body of a successful `hello` reply -> AgentInfo."""
     protocol = reply.get("protocol")
@@ -67,7 +77,17 @@ def validate_hello(reply):
         raise InvalidSubmission(
             f"`labels` must be a non-empty list of label names (strings); got {labels!r}."
         )
-    duplicates = sorted({label for label in labels if labels.count(label) > 1})
+    if len(labels) > MAX_LABELS:
+        raise InvalidSubmission(
+            f"`labels` declares {len(labels)} labels; at most {MAX_LABELS} are accepted."
+        )
+    too_long = [label[:40] for label in labels if len(label) > MAX_LABEL_CHARS or "\x00" in label]
+    if too_long:
+        raise InvalidSubmission(
+            f"Label names must be at most {MAX_LABEL_CHARS} characters without NUL bytes; "
+            f"got {too_long[:3]!r}."
+        )
+    duplicates = repeated(labels)
     if duplicates:
         raise InvalidSubmission(
             f"`labels` names {duplicates} more than once; name each label once."
@@ -107,6 +127,11 @@ def validate_probabilities(rows, n_inputs, labels):
                 raise BadOutput(
                     f"Row {index}, column {column} ({labels[column]!r}) of predict()'s output is "
                     f"{_kind(value)}, not a number; return probabilities as floats."
+                )
+            if isinstance(value, int) and not -(2**63) <= value <= 2**63:
+                raise BadOutput(
+                    f"Row {index}, column {column} ({labels[column]!r}) of predict()'s output is an "
+                    "integer too large for a probability; return probabilities as floats in [0, 1]."
                 )
             if not math.isfinite(value):
                 raise BadOutput(

@@ -12,6 +12,7 @@ import numpy as np
 
 from benchmarks import metrics
 from benchmarks.suites.base import SuiteOutcome
+from sandbox.errors import BadOutput
 
 NAME = "quality"
 DEFAULT_EXAMPLES = 5
@@ -51,7 +52,8 @@ def run(client, items, config, progress=None):
         or a label name when config["labels"] is given.
     config: dict, all optional: `labels` (benchmark label names, in order; fixes the number of
         columns and names labels in examples), `calibration_bins` (default 10), `examples`
-        (how many confidently wrong items to show, default 5).
+        (how many confidently wrong items to show, default 5), `recheck_items` (how many items
+        to ask again to prove the model deterministic, default 0).
     progress: None or a callable `progress(done, total)`, passed on to the client.
     """
     config = config or {}
@@ -71,6 +73,8 @@ def run(client, items, config, progress=None):
         )
     if gold.min() < 0 or gold.max() >= n_labels:
         raise ValueError(f"item labels must be indices in 0..{n_labels - 1}")
+
+    recheck_consistency(client, inputs, probabilities, int(config.get("recheck_items", 0)))
 
     # np.argmax returns the first maximum: ties go to the earliest benchmark label.
     predicted = np.argmax(probabilities, axis=1)
@@ -94,6 +98,27 @@ def run(client, items, config, progress=None):
         metrics=outcome_metrics,
         examples=confidently_wrong(inputs, gold, predicted, confidence, n_examples, label_names),
     )
+
+
+def recheck_consistency(client, inputs, probabilities, n_items, tolerance=1e-6):
+    """Ask again for a sample of items, in reverse order and in other batches, and insist on the
+    same answers: the pre-flight repeat sees only a few public items, and a model whose output
+    depends on what else is in its batch (or on chance) would make every statistic unrepeatable."""
+    if n_items <= 0:
+        return
+    step = max(1, len(inputs) // n_items)
+    sample = list(range(0, len(inputs), step))[:n_items][::-1]
+    again = np.asarray(client.predict_proba([inputs[i] for i in sample]), dtype=float)
+    differences = np.abs(again - probabilities[sample]).max(axis=1)
+    changed = np.flatnonzero(differences > tolerance)
+    if changed.size:
+        first = sample[int(changed[0])]
+        raise BadOutput(
+            f"The model gave different probabilities for the same input when asked again "
+            f"({changed.size} of {len(sample)} rechecked items changed, e.g. item {first} by "
+            f"{differences[changed[0]]:.3g}); predictions must be deterministic and must not "
+            "depend on the other inputs of the batch (fix random seeds, use eval mode)."
+        )
 
 
 def confidently_wrong(inputs, gold, predicted, confidence, limit, label_names):

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 from sandbox.errors import InvalidSubmission, PlatformError
 from sandbox.runner import RUNNER_PATH
@@ -60,10 +61,12 @@ def sandbox_environment(home, extra=None):
 def start(agent_dir, *, limits, trusted, allow_untrusted=False, env=None):
     """Start the runner on agent_dir; returns its LocalTransport."""
     if not trusted and not allow_untrusted:
-        raise InvalidSubmission(
-            "The local backend runs code without isolation, so it only runs trusted "
-            "(operator-owned) agents. Uploaded agents run in the docker backend; an operator can "
-            "allow untrusted agents on the local backend for development."
+        # The server's configuration, not the submission, is at fault: never charged.
+        raise PlatformError(
+            "This server runs agents on the local backend, which has no isolation, so it only "
+            "runs trusted (operator-owned) agents. The operator must run uploads in the docker or "
+            "bwrap backend (SAFETYGYM_SANDBOX), or allow them on the local backend for "
+            "development (SAFETYGYM_ALLOW_UNTRUSTED_LOCAL=1)."
         )
     agent_dir = Path(agent_dir).resolve()
     if not agent_dir.is_dir():
@@ -109,13 +112,21 @@ class LocalTransport(PipeTransport):
     def _watch_memory(self):
         cap_kb = self.memory_mb * 1024
         while not self._stop.is_set() and self.process.poll() is None:
-            resident_kb = group_resident_kb(self.pid)
-            self._peak_kb = max(self._peak_kb, resident_kb, high_water_kb(self.pid))
+            resident_kb = self._resident_kb()
+            self._peak_kb = max(self._peak_kb, resident_kb, self._high_water_kb())
             if resident_kb > cap_kb:
                 self._over_cap.set()
                 self.kill()
                 return
             self._stop.wait(MEMORY_SAMPLE_SECONDS)
+
+    def _resident_kb(self):
+        """Resident memory (kB) of every process of the run; backends override it."""
+        return group_resident_kb(self.pid)
+
+    def _high_water_kb(self):
+        """Peak resident memory (kB) of the run's main process; backends override it."""
+        return high_water_kb(self.pid)
 
     def memory_exceeded(self):
         return self._over_cap.is_set()
@@ -126,17 +137,23 @@ class LocalTransport(PipeTransport):
     def close(self):
         if self.process.poll() is None:
             # One last sample while the process still exists.
-            self._peak_kb = max(self._peak_kb, high_water_kb(self.pid))
+            self._peak_kb = max(self._peak_kb, self._high_water_kb())
         self._stop.set()
         super().close()
         self._monitor.join(timeout=1.0)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def group_resident_kb(pgid):
-    """Resident memory (kB) summed over the live processes of a process group, from /proc."""
-    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-    total_pages = 0
+class ProcessStat(NamedTuple):
+    pid: int
+    state: str  # "R", "S", "Z" (a zombie: exited, not yet reaped), ...
+    ppid: int
+    pgrp: int
+    rss_pages: int
+
+
+def process_stats():
+    """One ProcessStat per live process, from /proc/*/stat."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -148,9 +165,15 @@ def group_resident_kb(pgid):
         # The fields after the command name (which may hold spaces): state, ppid, pgrp, ...;
         # rss is the 24th field of the line.
         fields = stat[stat.rindex(b")") + 2 :].split()
-        if int(fields[2]) == pgid:
-            total_pages += int(fields[21])
-    return total_pages * page_kb
+        yield ProcessStat(
+            int(name), fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[21])
+        )
+
+
+def group_resident_kb(pgid):
+    """Resident memory (kB) summed over the live processes of a process group, from /proc."""
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    return page_kb * sum(stat.rss_pages for stat in process_stats() if stat.pgrp == pgid)
 
 
 def high_water_kb(pid):

@@ -42,3 +42,12 @@ def test_benchmarks_list_and_unknown_version(client, tiny_version):
     assert body["results"][0]["versions"][0]["labels"] == ["negative", "positive"]
     assert client.get("/api/v1/benchmarks/tiny/v5/leaderboard/").status_code == 404
     assert client.get("/api/v1/evaluations/999/").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["limit=9223372036854775808", "limit=-1", "offset=abc",
+                                   "limit=99999999999999999999&offset=99999999999999999999"])
+def test_odd_pagination_parameters_do_not_break_the_list(client, queued_evaluation, query):
+    queued_evaluation(KEYWORD_AGENT)
+    response = client.get(f"/api/v1/evaluations/?{query}")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) <= 500

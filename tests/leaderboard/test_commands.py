@@ -112,3 +112,30 @@ def test_evaluate_fails_with_the_category_and_the_log(tiny_version, write_agent)
     with pytest.raises(CommandError, match="agent_error") as error:
         run("evaluate", str(agent), "--benchmark", "tiny", "--trusted")
     assert "about to fail" in str(error.value)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--items", "0"], "between 1 and 1000"),
+    (["--benchmark", "nope"], "known benchmarks"),
+    (["--benchmark-version", "0"], "between 1 and 10000"),
+    (["--benchmark-version", "99"], "has no version 99"),
+])
+def test_check_agent_turns_bad_arguments_into_messages(write_agent, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("check-agent", str(write_agent(KEYWORD_AGENT)), *args)
+
+
+def test_submissions_need_a_real_name(tiny_version, write_agent):
+    with pytest.raises(CommandError, match="name of 1 to 120 characters"):
+        run("submit-agent", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny", "--name", "  ")
+
+
+def test_evaluation_page_gives_a_reproduce_command_with_the_label_mapping(client, tiny_version,
+                                                                          write_agent):
+    agent = write_agent(KEYWORD_AGENT.replace('["negative", "positive"]', '["neg", "pos"]'))
+    run("evaluate", str(agent), "--benchmark", "tiny", "--trusted", "--name", "Mapped",
+        "--label-map", "neg=negative", "--label-map", "pos=positive")
+    evaluation = Evaluation.objects.get()
+    assert evaluation.status == "finished"
+    page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
+    assert "--benchmark tiny --benchmark-version 1 --label-map neg=negative --label-map pos=positive" in page

@@ -113,14 +113,15 @@ def test_hanging_agent_times_out(queued_evaluation, settings):
     assert "2" in evaluation.failure_message
 
 
-def test_untrusted_agent_is_refused_by_the_local_backend(queued_evaluation, settings):
+def test_untrusted_agent_on_the_local_backend_is_the_platforms_refusal(queued_evaluation,
+                                                                      settings):
     settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL = False
     evaluation = queued_evaluation(KEYWORD_AGENT, trusted=False)
     run_evaluation(evaluation.pk)
     evaluation.refresh_from_db()
     assert evaluation.status == "failed"
-    assert evaluation.failure_category == "invalid_submission"
-    assert "local" in evaluation.failure_message
+    assert evaluation.failure_category == "platform_error"
+    assert "SAFETYGYM_ALLOW_UNTRUSTED_LOCAL" in evaluation.failure_message
 
 
 def test_queue_goes_on_after_a_crashing_agent(queued_evaluation, monkeypatch,

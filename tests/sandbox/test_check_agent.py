@@ -104,7 +104,7 @@ def test_the_local_backend_refuses_an_untrusted_agent(write_agent):
         limits=QUICK,
         trusted=False,
     )
-    assert [p.category for p in report.problems] == ["invalid_submission"]
+    assert [p.category for p in report.problems] == ["platform_error"]
     assert isinstance(report, CheckReport) and not report.ok
 
 

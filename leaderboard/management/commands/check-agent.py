@@ -3,7 +3,12 @@ import tempfile
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from leaderboard.submissions import add_label_map_argument, resolve_version
+from leaderboard.management.commands._arguments import (
+    add_benchmark_arguments,
+    bounded_int,
+    version_or_error,
+)
+from leaderboard.submissions import add_label_map_argument
 from leaderboard.tasks import sandbox_limits
 from sandbox.agent_files import store_agent
 from sandbox.check import check_agent
@@ -18,12 +23,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--benchmark", default="rt-sentiment")
-        parser.add_argument("--items", type=int, default=64, help="public items to run (default 64)")
+        add_benchmark_arguments(parser)
+        parser.add_argument("--items", type=bounded_int(1, 1000), default=64,
+                            help="public items to run (default 64)")
         add_label_map_argument(parser)
 
-    def handle(self, path, benchmark, items, label_map, **options):
-        version = resolve_version(benchmark)
+    def handle(self, path, benchmark, items, label_map, version=None, **options):
+        version = version_or_error(benchmark, version)
         public = [item.input for item in version.items_of("public")[:items]]
         with tempfile.TemporaryDirectory(prefix="check-agent-") as scratch:
             try:

@@ -1,15 +1,15 @@
-from pathlib import Path
+import signal
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from leaderboard.models import Evaluation
-from leaderboard.submissions import (
-    add_label_map_argument,
-    create_agent_submission,
-    create_evaluation,
-    resolve_version,
+from leaderboard.management.commands._arguments import (
+    add_benchmark_arguments,
+    name_of,
+    version_or_error,
 )
+from leaderboard.models import Evaluation
+from leaderboard.submissions import add_label_map_argument, create_agent_submission, create_evaluation
 from leaderboard.tasks import run_evaluation
 from sandbox.errors import SandboxError
 
@@ -22,8 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", help="agent folder or .zip/.tar.gz archive")
-        parser.add_argument("--benchmark", default="rt-sentiment")
-        parser.add_argument("--benchmark-version", dest="version", type=int, help="benchmark version (default: latest)")
+        add_benchmark_arguments(parser)
         parser.add_argument("--name", help="leaderboard name (default: the folder's name)")
         parser.add_argument("--private", action="store_true", help="keep it off the leaderboard")
         parser.add_argument("--trusted", action="store_true",
@@ -37,10 +36,10 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"no evaluation {evaluation}")
         elif path:
-            version = resolve_version(options["benchmark"], options["version"])
+            version = version_or_error(options["benchmark"], options["version"])
             try:
                 submission = create_agent_submission(
-                    path, name=options["name"] or _name_of(path), trusted=options["trusted"],
+                    path, name=options["name"] or name_of(path), trusted=options["trusted"],
                     label_mapping=dict(options["label_map"]),
                     public=not options["private"],
                 )
@@ -58,6 +57,8 @@ class Command(BaseCommand):
                 bar = bars[suite] = tqdm(total=total, desc=suite, unit="item")
             bar.update(done - bar.n)
 
+        # A stop signal ends the run like Ctrl-C, so the evaluation is marked interrupted.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         run_evaluation(found.pk, on_progress=on_progress)
         for bar in bars.values():
             bar.close()
@@ -73,10 +74,3 @@ class Command(BaseCommand):
             self.stdout.write(f"{result.suite}: {metrics}")
         self.stdout.write(f"backend={found.backend} stats={found.stats}")
 
-
-def _name_of(path):
-    name = Path(path).name
-    for suffix in (".tar.gz", ".tgz", ".zip", ".tar"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name

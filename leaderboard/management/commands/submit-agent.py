@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from leaderboard.management.commands.evaluate import _name_of
+from leaderboard.management.commands._arguments import (
+    add_benchmark_arguments,
+    name_of,
+    version_or_error,
+)
 from leaderboard.submissions import (
     add_label_map_argument,
     create_agent_submission,
     create_evaluation,
-    resolve_version,
 )
 from sandbox.errors import SandboxError
 
@@ -15,8 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="agent folder or archive with agent.py at its root")
-        parser.add_argument("--benchmark", action="append",
-                            help="benchmark slug (repeatable; default rt-sentiment)")
+        add_benchmark_arguments(parser, repeatable=True)
         parser.add_argument("--name", help="leaderboard name (default: the folder's name)")
         parser.add_argument("--description", default="")
         parser.add_argument("--private", action="store_true", help="keep it off the leaderboard")
@@ -26,14 +28,15 @@ class Command(BaseCommand):
 
     def handle(self, path, **options):
         try:
-            versions = [resolve_version(slug) for slug in options["benchmark"] or ["rt-sentiment"]]
+            versions = [version_or_error(slug, options["version"])
+                        for slug in options["benchmark"] or ["rt-sentiment"]]
             submission = create_agent_submission(
-                path, name=options["name"] or _name_of(path), description=options["description"],
+                path, name=options["name"] or name_of(path), description=options["description"],
                 trusted=options["trusted"],
                     label_mapping=dict(options["label_map"]), public=not options["private"],
             )
-        except (SandboxError, KeyError) as error:
-            raise CommandError(str(error)) from error
+        except SandboxError as error:
+            raise CommandError(f"{error.category}: {error}") from error
         self.stdout.write(f"submission {submission.pk} ({submission.name}), agent sha256 "
                           f"{submission.agent_sha256[:12]}")
         for version in versions:
