@@ -124,7 +124,21 @@ def leaderboard(request, slug, number=None):
     return Response(snapshot_payload(version, queries.latest_snapshot(version)))
 
 
+@api_view(["GET"])
+def api_root(request):
+    """What the API offers, with absolute links."""
+    link = request.build_absolute_uri
+    return Response({
+        "benchmarks": link(reverse("api-benchmarks")),
+        "evaluations": link(reverse("api-evaluations")),
+        "leaderboard": link("/api/v1/benchmarks/<slug>/v<number>/leaderboard/"),
+        "latest_leaderboard": link("/api/v1/benchmarks/<slug>/leaderboard/"),
+        "evaluation_results": link("/api/v1/evaluations/<id>/results/"),
+    })
+
+
 urlpatterns = [
+    path("", api_root, name="api-root"),
     path("benchmarks/", BenchmarkList.as_view(), name="api-benchmarks"),
     path("benchmarks/<slug:slug>/", BenchmarkDetail.as_view(), name="api-benchmark"),
     path("benchmarks/<slug:slug>/leaderboard/", leaderboard, name="api-latest-leaderboard"),

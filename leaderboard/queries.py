@@ -54,7 +54,7 @@ def leaderboard_entry(evaluation):
 def reproduce_command(evaluation):
     """The command that evaluates the same agent on the same benchmark version again."""
     version = evaluation.benchmark_version
-    words = ["python", "manage.py", "evaluate", display_path(evaluation.submission.agent_path),
+    words = [".venv/bin/python", "manage.py", "evaluate", display_path(evaluation.submission.agent_path),
              "--benchmark", version.benchmark.slug, "--benchmark-version", str(version.number)]
     for agent_label, benchmark_label in evaluation.submission.label_mapping.items():
         words += ["--label-map", f"{agent_label}={benchmark_label}"]

@@ -55,13 +55,15 @@ def sandbox_limits():
     )
 
 
-def start_agent_sandbox(submission):
+def start_agent_sandbox(submission, operator_run=False):
+    """operator_run: the operator runs this evaluation by hand (manage.py evaluate) and so
+    accepts to run the agent on the local backend, as check-agent does."""
     return start_sandbox(
         submission.agent_path,
         backend=settings.SANDBOX_BACKEND,
         limits=sandbox_limits(),
         trusted=submission.trusted,
-        allow_untrusted=settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL,
+        allow_untrusted=settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL or operator_run,
     )
 
 
@@ -109,7 +111,7 @@ def check_input_kind(info, version):
         )
 
 
-def run_evaluation(evaluation_id, on_progress=None):
+def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
     """Evaluate one submission on one benchmark version. Never raises for the submission's faults."""
     with transaction.atomic():
         claimed = Evaluation.objects.filter(pk=evaluation_id, status="queued").update(
@@ -127,7 +129,7 @@ def run_evaluation(evaluation_id, on_progress=None):
     client = None
     try:
         check_agent_unchanged(submission)
-        client = start_agent_sandbox(submission)
+        client = start_agent_sandbox(submission, operator_run)
         with client:
             info = client.hello()
             check_input_kind(info, version)

@@ -6,6 +6,7 @@ With no environment at all this is the embedded default: SQLite and the django-q
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -138,5 +139,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SAFETYGYM_LOG_LEVEL", "INFO")},
-    "loggers": {"django-q": {"level": os.environ.get("SAFETYGYM_QUEUE_LOG_LEVEL", "INFO")}},
+    # The worker reports each task; other commands need not say "Enqueued".
+    "loggers": {"django-q": {"level": os.environ.get(
+        "SAFETYGYM_QUEUE_LOG_LEVEL", "INFO" if "qcluster" in sys.argv else "WARNING")}},
 }

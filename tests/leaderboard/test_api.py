@@ -51,3 +51,9 @@ def test_odd_pagination_parameters_do_not_break_the_list(client, queued_evaluati
     response = client.get(f"/api/v1/evaluations/?{query}")
     assert response.status_code == 200
     assert len(response.json()["results"]) <= 500
+
+
+def test_api_root_lists_the_endpoints(client, db):
+    body = client.get("/api/v1/").json()
+    assert body["benchmarks"] == "http://testserver/api/v1/benchmarks/"
+    assert "evaluations" in body

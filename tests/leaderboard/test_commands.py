@@ -56,6 +56,7 @@ def test_check_agent_reports_every_problem(tiny_version, write_agent):
         call_command("check-agent", str(agent), "--benchmark", "tiny", stdout=out)
     assert "[invalid_submission]" in out.getvalue()
     assert "[bad_output]" in out.getvalue()
+    assert "--label-map YOUR_LABEL=BENCHMARK_LABEL" in out.getvalue()
 
 
 def test_check_agent_accepts_a_label_mapping(tiny_version, write_agent):
@@ -91,8 +92,10 @@ def test_submit_agent_refuses_an_archive_that_climbs_out(tiny_version, tmp_path)
     assert not Evaluation.objects.exists()
 
 
-def test_evaluate_runs_synchronously_and_prints_metrics(tiny_version, write_agent):
-    output = run("evaluate", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny", "--trusted",
+def test_evaluate_runs_your_own_agent_synchronously_and_prints_metrics(tiny_version, write_agent,
+                                                                     settings):
+    settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL = False  # the operator runs it by hand: allowed
+    output = run("evaluate", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny",
                  "--name", "Keywords")
     assert "quality: accuracy=0.6000, ece=0.1500, macro_f1=0.6000, n_items=10" in output
     assert "backend=local" in output

@@ -53,6 +53,10 @@ class Command(BaseCommand):
             return
         for problem in report.problems:
             self.stdout.write(self.style.ERROR(f"  [{problem.category}] {problem.message}"))
+        if any("labels" in p.message and p.category == "invalid_submission"
+               for p in report.problems):
+            self.stdout.write(f"  Hint: the benchmark's labels are {version.labels}; map yours "
+                              "with --label-map YOUR_LABEL=BENCHMARK_LABEL (repeatable).")
         if report.log:
             self.stdout.write("--- the end of the agent's stderr ---\n" + report.log)
         raise CommandError(f"{len(report.problems)} problem(s) found")

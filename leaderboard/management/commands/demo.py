@@ -1,4 +1,6 @@
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ from leaderboard.tasks import requeue_stale
 from leaderboard.terminal import format_leaderboard
 
 BENCHMARK = "rt-sentiment"
+PR_SET_PDEATHSIG = 1
 
 
 class Command(BaseCommand):
@@ -27,6 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="stop after the leaderboard")
 
     def handle(self, addr, no_serve, **options):
+        # Ctrl-C and a stop signal both end the demo through its cleanup, which stops the worker
+        # (also when SIGINT was ignored by whoever started us, as in a background job).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         started = time.monotonic()
         version = resolve_version(BENCHMARK)
         self.stdout.write(f"{version}: {version.items.count()} items loaded")
@@ -47,11 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(f"\nServing the leaderboard at http://{addr}/ (Ctrl-C stops it).")
             call_command("runserver", addr, use_reloader=False)
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop_worker(worker)
 
     def start_worker(self):
         env = dict(os.environ)
@@ -59,8 +62,11 @@ class Command(BaseCommand):
         env.setdefault("SAFETYGYM_ALLOW_UNTRUSTED_LOCAL", "1")
         # The demo prints its own progress; the worker's per-task lines would interleave.
         env.setdefault("SAFETYGYM_QUEUE_LOG_LEVEL", "WARNING")
+        # Its own session: a Ctrl-C in the terminal reaches only the demo, which then stops the
+        # worker's whole process group once (two signals at once can wedge django-q's shutdown).
         return subprocess.Popen(
             [sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"], env=env,
+            start_new_session=True, preexec_fn=stop_when_parent_dies,
         )
 
     def wait_for(self, evaluations, worker):
@@ -85,3 +91,24 @@ class Command(BaseCommand):
             if worker.poll() is not None:
                 raise SystemExit(f"the worker exited with code {worker.returncode}")
             time.sleep(2)
+
+
+def stop_worker(worker, grace_s=20):
+    """Stop qcluster and every process it started; nothing may keep running uploaded code."""
+    try:
+        os.killpg(worker.pid, signal.SIGINT)  # what qcluster expects from a terminal
+        worker.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_when_parent_dies():
+    """In the worker, before exec: the kernel sends it SIGINT should the demo die unannounced."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGINT)

@@ -59,7 +59,8 @@ class Command(BaseCommand):
 
         # A stop signal ends the run like Ctrl-C, so the evaluation is marked interrupted.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-        run_evaluation(found.pk, on_progress=on_progress)
+        # Whoever runs this command chose to run this agent here, as check-agent does.
+        run_evaluation(found.pk, on_progress=on_progress, operator_run=True)
         for bar in bars.values():
             bar.close()
         found.refresh_from_db()
