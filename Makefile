@@ -8,7 +8,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 # pip's notes about unused local package folders are noise here.
 QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
-.PHONY: install demo test test-fast baselines clean
+.PHONY: install demo test test-fast baselines clean runner-venv runner-image
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ test-fast: install
 # Retrain the baselines' weights from rt-sentiment's public split (they are committed).
 baselines: install
 	$(PY) -m benchmarks.baselines.build
+
+# The sandbox's packages (sandbox/image/requirements.txt) in var/runner/venv, and the runner
+# image built from it without a registry. Both are skipped when already up to date.
+RUNNER_PYTHON := /usr/bin/python3.11
+RUNNER_IMAGE ?= safetygym-runner:1
+
+runner-venv:
+	$(RUNNER_PYTHON) sandbox/image/build_offline.py venv
+
+runner-image: runner-venv
+	$(RUNNER_PYTHON) sandbox/image/build_offline.py image --tag $(RUNNER_IMAGE)
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -114,6 +114,11 @@ class ModelClient:
             "startup_seconds": self._startup_seconds,
         }
 
+    @property
+    def sandbox_info(self):
+        """Which backend ran the model, and on what (e.g. the image digest), for provenance."""
+        return getattr(self.transport, "describe", lambda: {"backend": self.backend})()
+
     def log_tail(self):
         """The last lines the model wrote to its error output (print() lands there too)."""
         return self.transport.stderr_tail(LOG_TAIL_BYTES)

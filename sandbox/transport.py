@@ -14,6 +14,7 @@ ModelClient talks to any object with this shape (a backend only supplies one of 
     close()                     kill every process of the run and release its resources
 
 PipeTransport implements it over a subprocess's pipes; backends subclass it for kill/memory.
+The docker backend's transport (a container's attach socket) shares the helpers below.
 """
 
 import fcntl
@@ -31,12 +32,61 @@ STDERR_KEEP_BYTES = 64 * 1024
 STDERR_CATCH_UP_SECONDS = 0.2
 
 
+def last_lines(data, max_bytes):
+    """The end of a log (at most max_bytes), starting at a whole line, as text."""
+    data = bytes(data[-max_bytes:])
+    if len(data) == max_bytes and b"\n" in data:
+        data = data[data.index(b"\n") + 1 :]
+    return data.decode("utf-8", errors="replace")
+
+
+def bytes_waiting(fd):
+    """How many bytes a pipe or socket holds that nobody has read yet (0 if it is gone)."""
+    try:
+        pending = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    except (OSError, ValueError):
+        return 0
+    return struct.unpack("i", pending)[0]
+
+
 class Timeout(Exception):
     pass
 
 
 class StreamClosed(Exception):
     pass
+
+
+def write_all(stream, write, data, deadline):
+    """Write all of data through a non-blocking `write` as `stream` (a file descriptor or a
+    socket) takes it; Timeout at the deadline, StreamClosed once the other end is gone."""
+    view = memoryview(data)
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_WRITE)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Timeout()
+            if not selector.select(remaining):
+                continue
+            try:
+                written = write(view)
+            except BlockingIOError:
+                continue
+            except OSError as error:  # BrokenPipeError, ConnectionResetError, ...
+                raise StreamClosed() from error
+            view = view[written:]
+
+
+def next_line(lines, deadline):
+    """The next line from a reader thread's queue, None once the output ended; Timeout."""
+    try:
+        line = lines.get(timeout=max(deadline - time.monotonic(), 0))
+    except queue.Empty:
+        raise Timeout() from None
+    if line is None:
+        lines.put(None)  # every later read sees the end too
+    return line
 
 
 class PipeTransport:
@@ -97,38 +147,16 @@ class PipeTransport:
     def _stderr_pending(self):
         """Bytes written to stderr that the drain has not taken yet."""
         try:
-            pending = fcntl.ioctl(self.process.stderr.fileno(), termios.FIONREAD, b"\0\0\0\0")
-        except (OSError, ValueError):
+            return bytes_waiting(self.process.stderr.fileno())
+        except ValueError:  # the pipe was closed
             return 0
-        return struct.unpack("i", pending)[0]
 
     def write_line(self, data, deadline):
         fd = self.process.stdin.fileno()
-        view = memoryview(data)
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_WRITE)
-            while view:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Timeout()
-                if not selector.select(remaining):
-                    continue
-                try:
-                    written = os.write(fd, view)
-                except BlockingIOError:
-                    continue
-                except (BrokenPipeError, OSError) as error:
-                    raise StreamClosed() from error
-                view = view[written:]
+        write_all(fd, lambda view: os.write(fd, view), data, deadline)
 
     def read_line(self, deadline):
-        try:
-            line = self._lines.get(timeout=max(deadline - time.monotonic(), 0))
-        except queue.Empty:
-            raise Timeout() from None
-        if line is None:
-            self._lines.put(None)  # every later read sees the end too
-        return line
+        return next_line(self._lines, deadline)
 
     def wait_exit(self, timeout):
         try:
@@ -146,10 +174,7 @@ class PipeTransport:
         while self._stderr_pending() and time.monotonic() < deadline:
             time.sleep(0.002)
         with self._stderr_lock:
-            data = bytes(self._stderr[-max_bytes:])
-        if len(data) == max_bytes and b"\n" in data:
-            data = data[data.index(b"\n") + 1 :]  # start at a whole line
-        return data.decode("utf-8", errors="replace")
+            return last_lines(self._stderr, max_bytes)
 
     def memory_exceeded(self):
         return False
