@@ -17,7 +17,7 @@ def package_versions(names=RUNTIME_PACKAGES):
     return versions
 
 
-def describe(evaluation, agent_info):
+def describe(evaluation, agent_info, sandbox_info):
     version = evaluation.benchmark_version
     submission = evaluation.submission
     return {
@@ -35,7 +35,23 @@ def describe(evaluation, agent_info):
             "split_seed": version.provenance.get("split_seed"),
             "suites": version.suites,
         },
-        "sandbox": {"protocol": agent_info.protocol},
+        "sandbox": {**sandbox_info, "protocol": agent_info.protocol},
         "python": platform.python_version(),
         "packages": package_versions(),
     }
+
+
+def sandbox_summary(evaluation):
+    """Which sandbox ran the model, in one line: "docker (safetygym-runner:1, sha256:7fa951f7…,
+    runtime runc)"; just the backend's name when nothing more was recorded."""
+    if not evaluation.backend:
+        return ""
+    sandbox = (evaluation.provenance or {}).get("sandbox", {})
+    details = [
+        sandbox.get("image"),
+        (sandbox.get("image_id") or "")[:19] or None,
+        sandbox.get("runtime") and f"runtime {sandbox['runtime']}",
+        sandbox.get("bwrap_version"),
+    ]
+    details = [detail for detail in details if detail]
+    return evaluation.backend + (f" ({', '.join(details)})" if details else "")

@@ -23,6 +23,7 @@ from sandbox.backends import start_sandbox
 from sandbox.errors import InvalidSubmission, PlatformError, SandboxError
 from sandbox.limits import Limits
 from sandbox.preflight import preflight
+from sandbox.selection import resolve_backend
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +56,39 @@ def sandbox_limits():
     )
 
 
+def backend_options(operator_run=False):
+    """Each backend's settings. operator_run: the operator runs this by hand (manage.py
+    evaluate, check-agent) and so accepts to run the agent on the local backend."""
+    return {
+        "docker": {"image": settings.SANDBOX_RUNNER_IMAGE, "runtime": settings.SANDBOX_RUNTIME,
+                   "cpus": settings.SANDBOX_CPUS},
+        "bwrap": {"venv": settings.SANDBOX_RUNNER_VENV},
+        "local": {"allow_untrusted": settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL or operator_run},
+    }
+
+
+def chosen_backend():
+    """The configured backend, with `auto` resolved once per process (and why)."""
+    configured = settings.SANDBOX_BACKEND
+    if configured not in _resolved_backends:
+        options = backend_options()
+        _resolved_backends[configured] = resolve_backend(
+            configured, {name: options[name] for name in ("docker", "bwrap")}
+        )
+    return _resolved_backends[configured]
+
+
+_resolved_backends = {}
+
+
 def start_agent_sandbox(submission, operator_run=False):
-    """operator_run: the operator runs this evaluation by hand (manage.py evaluate) and so
-    accepts to run the agent on the local backend, as check-agent does."""
+    backend, _ = chosen_backend()
     return start_sandbox(
         submission.agent_path,
-        backend=settings.SANDBOX_BACKEND,
+        backend=backend,
         limits=sandbox_limits(),
         trusted=submission.trusted,
-        allow_untrusted=settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL or operator_run,
+        **backend_options(operator_run).get(backend, {}),
     )
 
 
@@ -140,7 +165,7 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 evaluation,
                 status="running",
                 backend=client.backend,
-                provenance=provenance.describe(evaluation, info),
+                provenance=provenance.describe(evaluation, info, client.sandbox_info),
             )
             items = suite_items(version)
             for suite, config in version.suites.items():

@@ -1,7 +1,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from leaderboard import queries
+from leaderboard import provenance, queries
 from leaderboard.models import Evaluation
 
 
@@ -37,6 +37,7 @@ def evaluation_detail(request, pk):
         "evaluation": evaluation,
         "entry": queries.leaderboard_entry(evaluation),
         "reproduce": queries.reproduce_command(evaluation),
+        "sandbox": provenance.sandbox_summary(evaluation),
         "suites": evaluation.suites.order_by("created_at"),
         "queue_position": queries.queue_position(evaluation),
         "progress_percent": round(100 * evaluation.progress_fraction()),

@@ -13,7 +13,9 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SAFETYGYM_DATA_DIR", BASE_DIR / "var"))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The database, uploads and the secret key live here: no one else on the machine may read them
+# (nor a sandboxed agent that ran as "nobody" and escaped).
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _flag(name, default=False):
@@ -122,8 +124,15 @@ Q_CLUSTER = {
     "label": "Task queue",
 }
 
-# The sandbox: which backend runs agents, and the limits every run gets.
-SANDBOX_BACKEND = os.environ.get("SAFETYGYM_SANDBOX", "local")
+# The sandbox: which backend runs agents, and the limits every run gets. `auto` takes docker
+# where an engine and the runner image are there, else bwrap, else local.
+SANDBOX_BACKEND = os.environ.get("SAFETYGYM_SANDBOX", "auto")
+SANDBOX_RUNNER_IMAGE = os.environ.get("SAFETYGYM_RUNNER_IMAGE", "safetygym-runner:1")
+SANDBOX_RUNTIME = os.environ.get("SAFETYGYM_SANDBOX_RUNTIME") or None  # e.g. runsc (gVisor)
+SANDBOX_CPUS = float(os.environ.get("SAFETYGYM_SANDBOX_CPUS", 2))
+SANDBOX_RUNNER_VENV = Path(
+    os.environ.get("SAFETYGYM_RUNNER_VENV", BASE_DIR / "var" / "runner" / "venv")
+)
 # `local` is a plain subprocess: fit for the repository's own trusted baselines, not for uploads.
 SANDBOX_ALLOW_UNTRUSTED_LOCAL = _flag("SAFETYGYM_ALLOW_UNTRUSTED_LOCAL")
 SANDBOX_MEMORY_MB = int(os.environ.get("SAFETYGYM_SANDBOX_MEMORY_MB", 2048))

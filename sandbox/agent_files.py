@@ -148,6 +148,13 @@ def folder_sha256(folder):
     return digest.hexdigest()
 
 
+def make_readable_by_all(folder):
+    """The sandbox's unprivileged user must read a stored agent; the data folder above it
+    (mode 0700) keeps the machine's other users out."""
+    for path in [Path(folder), *Path(folder).rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
 def store_agent(source, store_dir, limits=ArchiveLimits()):
     """Copy or unpack an agent into `store_dir/<sha256>/`. Returns (agent root, sha256)."""
     source = Path(source)
@@ -165,6 +172,7 @@ def store_agent(source, store_dir, limits=ArchiveLimits()):
         sha = folder_sha256(root)
         final = store_dir / sha
         if not final.exists():
+            make_readable_by_all(root)
             shutil.move(str(root), final)
         return final, sha
     finally:

@@ -1,6 +1,9 @@
+import os
 import textwrap
 
 import pytest
+
+from sandbox.selection import AVAILABILITY
 
 # A keyword agent: "good" or "great" → positive with 0.8, otherwise negative with 0.7.
 KEYWORD_AGENT = """
@@ -38,3 +41,22 @@ def write_agent(tmp_path):
 def _agent_uploads_in_tmp(settings, tmp_path):
     """Uploaded agents are copied into a per-test folder, never into the project's var/."""
     settings.AGENT_UPLOAD_DIR = tmp_path / "uploads"
+
+
+@pytest.fixture(autouse=True)
+def _evaluations_run_on_the_local_backend(settings):
+    """Evaluations in tests run on the local backend: fast and needing no engine. The docker and
+    bwrap backends have their own tests, and tests/leaderboard/test_evaluation_backends.py runs
+    whole evaluations on each."""
+    settings.SANDBOX_BACKEND = "local"
+
+
+def skip_unless_backend_runs(name):
+    """Skip a test that needs the docker or bwrap backend where it cannot run here, with the
+    reason; where SAFETYGYM_REQUIRE_SANDBOXES lists the backend (CI does) the test fails instead."""
+    runs, reason = AVAILABILITY[name]()
+    if runs:
+        return
+    if name in os.environ.get("SAFETYGYM_REQUIRE_SANDBOXES", "").split(","):
+        pytest.fail(f"the {name} backend is required here but cannot run: {reason}")
+    pytest.skip(f"the {name} backend cannot run here: {reason}")

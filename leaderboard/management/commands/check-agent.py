@@ -1,6 +1,5 @@
 import tempfile
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from leaderboard.management.commands._arguments import (
@@ -9,7 +8,7 @@ from leaderboard.management.commands._arguments import (
     version_or_error,
 )
 from leaderboard.submissions import add_label_map_argument
-from leaderboard.tasks import sandbox_limits
+from leaderboard.tasks import backend_options, chosen_backend, sandbox_limits
 from sandbox.agent_files import store_agent
 from sandbox.check import check_agent
 from sandbox.errors import SandboxError
@@ -37,12 +36,13 @@ class Command(BaseCommand):
                 root, sha = store_agent(path, scratch)
             except SandboxError as error:
                 raise CommandError(f"{error.category}: {error}") from error
-            self.stdout.write(f"agent {path} (sha256 {sha[:12]}) on {version}, "
-                              f"sandbox backend {settings.SANDBOX_BACKEND}")
+            backend, why = chosen_backend()
+            self.stdout.write(f"agent {path} (sha256 {sha[:12]}) on {version}, sandbox {why}")
             # Whoever runs this command chose to run this code here, as its operator.
             report = check_agent(
-                root, public, version.labels, backend=settings.SANDBOX_BACKEND,
-                limits=sandbox_limits(), trusted=True, mapping=dict(label_map) or None,
+                root, public, version.labels, backend=backend, limits=sandbox_limits(),
+                trusted=True, mapping=dict(label_map) or None,
+                **backend_options(operator_run=True).get(backend, {}),
             )
         for name, value in report.info.items():
             self.stdout.write(f"  {name}: {value}")

@@ -9,6 +9,7 @@ from leaderboard.management.commands._arguments import (
     version_or_error,
 )
 from leaderboard.models import Evaluation
+from leaderboard.provenance import sandbox_summary
 from leaderboard.submissions import add_label_map_argument, create_agent_submission, create_evaluation
 from leaderboard.tasks import run_evaluation
 from sandbox.errors import SandboxError
@@ -73,5 +74,6 @@ class Command(BaseCommand):
             metrics = ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
                                 for k, v in sorted(result.metrics.items()))
             self.stdout.write(f"{result.suite}: {metrics}")
-        self.stdout.write(f"backend={found.backend} stats={found.stats}")
+        self.stdout.write(f"sandbox: {sandbox_summary(found)}")
+        self.stdout.write(f"stats: {found.stats}")
 
