@@ -8,7 +8,7 @@ DEMO_ADDR ?= 127.0.0.1:8000
 # pip's notes about unused local package folders are noise here.
 QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
-.PHONY: install demo test test-fast baselines clean runner-venv runner-image
+.PHONY: install demo test test-fast baselines clean runner-venv runner-image sandbox
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-demo: install
+demo: install sandbox
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py demo --addr $(DEMO_ADDR)
 
@@ -45,6 +45,18 @@ runner-venv:
 
 runner-image: runner-venv
 	$(RUNNER_PYTHON) sandbox/image/build_offline.py image --tag $(RUNNER_IMAGE)
+
+# What the strongest sandbox this machine can run needs (SAFETYGYM_SANDBOX=auto then takes it):
+# the runner image where a Docker engine answers, else the runner venv where bubblewrap is
+# installed. A failed build is reported and the next sandbox down is used.
+sandbox:
+	@if docker info >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory runner-image || echo "The runner image could not be built (above): the next sandbox down runs the agents."; \
+	elif command -v bwrap >/dev/null 2>&1 && [ -x $(RUNNER_PYTHON) ]; then \
+	  $(MAKE) --no-print-directory runner-venv || echo "The runner venv could not be built (above): agents run on the local backend."; \
+	else \
+	  echo "No Docker engine answers and bubblewrap is not installed: agents run on the local backend (trusted baselines only; see docs/security.md)."; \
+	fi
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -71,10 +71,12 @@ def chosen_backend():
     """The configured backend, with `auto` resolved once per process (and why)."""
     configured = settings.SANDBOX_BACKEND
     if configured not in _resolved_backends:
-        options = backend_options()
-        _resolved_backends[configured] = resolve_backend(
-            configured, {name: options[name] for name in ("docker", "bwrap")}
-        )
+        # What decides whether each backend can run here (not its run options, e.g. cpus).
+        needs = {
+            "docker": {"image": settings.SANDBOX_RUNNER_IMAGE, "runtime": settings.SANDBOX_RUNTIME},
+            "bwrap": {"venv": settings.SANDBOX_RUNNER_VENV},
+        }
+        _resolved_backends[configured] = resolve_backend(configured, needs)
     return _resolved_backends[configured]
 
 

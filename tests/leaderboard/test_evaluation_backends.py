@@ -4,7 +4,9 @@ on the local backend, and the page, the API and the CLI say which sandbox ran it
 import pytest
 from django.core.management import call_command
 
+from leaderboard import tasks
 from leaderboard.tasks import run_evaluation
+from sandbox.selection import AUTO_ORDER, AVAILABILITY
 from tests.conftest import KEYWORD_AGENT, skip_unless_backend_runs
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +56,18 @@ def test_check_agent_runs_in_the_chosen_sandbox(isolating_backend, tiny_version,
                                                 capsys):
     call_command("check-agent", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny")
     assert f"sandbox {isolating_backend} (configured)" in capsys.readouterr().out
+
+
+def test_auto_asks_each_backend_with_the_configured_image_and_venv(settings, tmp_path,
+                                                                    monkeypatch):
+    asked = {}
+    for name in AUTO_ORDER:
+        monkeypatch.setitem(AVAILABILITY, name,
+                            lambda name=name, **needs: asked.update({name: needs}) or (False, "no"))
+    monkeypatch.setattr(tasks, "_resolved_backends", {})
+    settings.SANDBOX_BACKEND = "auto"
+    settings.SANDBOX_RUNNER_IMAGE = "safetygym-runner:other"
+    settings.SANDBOX_RUNNER_VENV = tmp_path / "venv"
+    assert tasks.chosen_backend() == ("local", "local (auto; docker: no; bwrap: no)")
+    assert asked == {"docker": {"image": "safetygym-runner:other", "runtime": None},
+                     "bwrap": {"venv": tmp_path / "venv"}}

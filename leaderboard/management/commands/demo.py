@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from leaderboard import queries
 from leaderboard.models import Evaluation
 from leaderboard.submissions import resolve_version, submit_baselines
-from leaderboard.tasks import requeue_stale
+from leaderboard.tasks import chosen_backend, requeue_stale
 from leaderboard.terminal import format_leaderboard
 
 BENCHMARK = "rt-sentiment"
@@ -42,13 +42,14 @@ class Command(BaseCommand):
             self.stdout.write(f"requeued interrupted evaluation {evaluation.pk}")
         evaluations = submit_baselines(version)
         self.stdout.write(f"baselines: {', '.join(e.submission.name for e in evaluations)}")
+        self.stdout.write(f"sandbox: {chosen_backend()[1]}")
         worker = self.start_worker()
         try:
             self.wait_for(evaluations, worker)
             self.stdout.write("")
             self.stdout.write(format_leaderboard(version, queries.latest_snapshot(version)))
             self.stdout.write(f"\ndemo work took {time.monotonic() - started:.0f} s "
-                              f"(sandbox backend: {settings.SANDBOX_BACKEND})")
+                              f"(sandbox: {chosen_backend()[1]})")
             if no_serve:
                 return
             self.stdout.write(f"\nServing the leaderboard at http://{addr}/ (Ctrl-C stops it).")
