@@ -25,10 +25,10 @@ demo: install sandbox
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py demo --addr $(DEMO_ADDR)
 
-test: install
+test: install sandbox
 	$(VENV)/bin/pytest -q
 
-test-fast: install
+test-fast: install sandbox
 	$(VENV)/bin/pytest -q -m "not slow"
 
 # Retrain the baselines' weights from rt-sentiment's public split (they are committed).
