@@ -35,6 +35,12 @@ test-fast: install sandbox
 baselines: install
 	$(PY) -m benchmarks.baselines.build
 
+# What each sandbox backend this machine can run costs a model (docs/benchmarks.md); a few
+# minutes. Options go in BENCH_OPTIONS, e.g. BENCH_OPTIONS="--backends local --markdown".
+.PHONY: bench
+bench: install
+	$(PY) -m sandbox.bench $(BENCH_OPTIONS)
+
 # The sandbox's packages (sandbox/image/requirements.txt) in var/runner/venv, and the runner
 # image built from it without a registry. Both are skipped when already up to date.
 RUNNER_PYTHON := /usr/bin/python3.11

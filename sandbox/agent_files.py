@@ -92,13 +92,22 @@ def _unpack_zip(archive, dest, limits):
 
 def _unpack_tar(archive, dest, limits):
     with tarfile.open(archive) as tf:
-        members = [m for m in tf.getmembers() if not _ignored(_safe_member_path(m.name))]
-        for member in members:
+        # Header by header, with the totals checked as they grow: reaching the next header means
+        # decompressing the data before it, so a gzip bomb is refused at the header that states
+        # its size (reading all headers first took 35 s for 8 GB of zeros in an 8 MB upload).
+        # Ignored litter counts too, since it is decompressed all the same.
+        members, entries, size = [], 0, 0
+        for member in tf:
+            entries += 1
+            size += member.size if member.isfile() else 0
+            _check_totals(entries, size, limits)
+            if _ignored(_safe_member_path(member.name)):
+                continue
             if member.issym() or member.islnk():
                 raise InvalidSubmission(f"the archive holds a link ({member.name!r})")
             if not (member.isfile() or member.isdir()):
                 raise InvalidSubmission(f"the archive holds a device or special file ({member.name!r})")
-        _check_totals(len(members), sum(m.size for m in members if m.isfile()), limits)
+            members.append(member)
         tf.extractall(dest, members=members, filter="data")
 
 

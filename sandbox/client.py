@@ -3,8 +3,13 @@
 Every failure comes out as one SandboxError subclass. A failure of the stream itself (a timeout,
 a dead process, an unreadable reply) stops the process for good; an error the model reports
 (its code raised) leaves it running until close().
+
+Everything the sandboxed process sends is under the agent's control (the runner shares its
+process), so no reply can make a failure the platform's: that category is never charged and is
+requeued, which a forged reply must not be able to claim.
 """
 
+import reprlib
 import signal
 import time
 
@@ -27,7 +32,7 @@ from sandbox.protocol import (
     validate_hello,
     validate_probabilities,
 )
-from sandbox.transport import StreamClosed, Timeout
+from sandbox.transport import MAX_UNREAD_LINES, Flooded, StreamClosed, Timeout
 
 __all__ = ["AgentInfo", "ModelClient"]
 
@@ -147,6 +152,8 @@ class ModelClient:
             line = self.transport.read_line(deadline)
         except Timeout:
             raise self._stop(self._timeout_error(limit, doing, batch_size), doing) from None
+        except Flooded:
+            raise self._stop(self._flooded_error(doing), doing) from None
         except StreamClosed:
             line = None
         if line is None:
@@ -195,6 +202,13 @@ class ModelClient:
             seconds=seconds,
         )
 
+    def _flooded_error(self, doing):
+        return BadOutput(
+            f"The model's process wrote more than {MAX_UNREAD_LINES} lines to the protocol stream "
+            f"while {doing}, where the runner writes one reply per request. Leave the protocol "
+            "stream to the runner (print() output goes to the log)."
+        )
+
     def _ended_error(self, doing):
         code = self.transport.wait_exit(timeout=2.0)
         if self.transport.memory_exceeded():
@@ -217,11 +231,18 @@ class ModelClient:
         return AgentError(message, tail)
 
     def _reported_error(self, reply, op, doing):
-        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        error = reply.get("error")
+        if not isinstance(error, dict):
+            return BadOutput(
+                f"The model's reply while {doing} is neither an answer nor an error report: "
+                f"{reprlib.repr(reply)}. Leave the protocol stream to the runner (print() output "
+                "goes to the log).",
+                self.log_tail(),
+            )
         kind = error.get("kind")
-        error_type = error.get("type") or "Error"
-        text = error.get("message") or ""
-        trace = error.get("traceback") or ""
+        error_type = _text(error.get("type")) or "Error"
+        text = _text(error.get("message"))
+        trace = _text(error.get("traceback"))
         log = "\n".join(part for part in (self.log_tail().rstrip(), trace.rstrip()) if part)
         where = "Loading agent.py" if op == "hello" else "predict()"
         raised = f"{error_type}: {text}" if text else error_type
@@ -239,7 +260,21 @@ class ModelClient:
             return BadOutput(sentence, log)
         if kind == "invalid_submission":
             return InvalidSubmission(sentence, log)
-        return PlatformError(f"The sandbox runner failed while {doing}: {raised}", log)
+        return BadOutput(
+            f"The model's process reported a failure of kind {_text(kind)[:40]!r} while {doing} "
+            f"({raised}). Replies from inside the sandbox cannot declare the platform at fault, "
+            "so the run counts as the submission's; leave the protocol stream to the runner "
+            "(print() output goes to the log).",
+            log,
+        )
+
+
+def _text(value):
+    """A field of an error reply as text, whatever JSON the process put there (reprlib: short,
+    and safe however deep it is nested)."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else reprlib.repr(value)
 
 
 def _doing(op, batch_size):

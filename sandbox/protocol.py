@@ -40,9 +40,10 @@ def decode_line(line, max_bytes):
             f"The model's reply is larger than the limit of {_size(max_bytes)} (max_line_bytes). "
             "Return one probability per label for each input and nothing else."
         )
+    # RecursionError: a reply nested deeper than the parser goes ("[" * 100_000).
     try:
         message = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise BadOutput(
             f"The model's reply is not valid JSON ({error}): {_clip(content)}. "
             "Do not write to the protocol stream yourself; print() output goes to the log."

@@ -21,7 +21,6 @@ close() always removes it; reap_containers() removes what a crashed worker left 
 
 import logging
 import os
-import queue
 import secrets
 import selectors
 import signal
@@ -42,9 +41,9 @@ from sandbox.runner import RUNNER_PATH
 from sandbox.transport import (
     STDERR_CATCH_UP_SECONDS,
     STDERR_KEEP_BYTES,
+    ReplyLines,
     bytes_waiting,
     last_lines,
-    next_line,
     write_all,
 )
 
@@ -272,12 +271,9 @@ class DockerTransport:
         self._attached = attached  # keeps the HTTP response (and so the socket) alive
         self._socket = getattr(attached, "_sock", attached)
         self._socket.setblocking(False)
-        self._lines = queue.Queue()
-        # One honest reply waits at a time; a runner that floods its stdout is not buffered
-        # without bound (what is past this is dropped, and the stream is out of step anyway).
-        self._queued_bytes = 0  # written by the reader thread only
-        self._taken_bytes = 0  # written by read_line only
-        self._queue_budget = 2 * (max_line_bytes + 1)
+        # A runner that floods its stdout is not buffered without bound: past ReplyLines' bound
+        # later output is dropped (the stream is out of step anyway).
+        self._lines = ReplyLines(max_line_bytes)
         self._line = bytearray()
         self._line_scanned = 0
         self._stdout_done = False
@@ -342,7 +338,7 @@ class DockerTransport:
         except (OSError, ValueError):
             pass
         self._stdout_done = True
-        self._lines.put(None)  # the end (a partial last line means the process died mid-write)
+        self._lines.end()  # (a partial last line means the process died mid-write)
 
     def _take_stdout(self, payload):
         if self._stdout_done:
@@ -367,11 +363,8 @@ class DockerTransport:
             self._line_scanned = 0
 
     def _queue(self, line):
-        if self._queued_bytes - self._taken_bytes + len(line) > self._queue_budget:
+        if not self._lines.put(line):
             self._stop_stdout()
-            return
-        self._queued_bytes += len(line)
-        self._lines.put(line)
 
     def _stop_stdout(self):
         # The stream is out of step: later output is dropped (stderr is still read).
@@ -384,10 +377,7 @@ class DockerTransport:
         write_all(self._socket, self._socket.send, data, deadline)
 
     def read_line(self, deadline):
-        line = next_line(self._lines, deadline)
-        if line is not None:
-            self._taken_bytes += len(line)
-        return line
+        return self._lines.get(deadline)
 
     def wait_exit(self, timeout):
         if self._exit_code is None:

@@ -1,9 +1,12 @@
 import os
+import socket
 
 import pytest
 
+from sandbox.backends import docker as docker_backend
 from sandbox.backends import start_sandbox
 from sandbox.limits import Limits
+from tests.conftest import skip_unless_backend_runs
 
 BENCHMARK_LABELS = ["rotten", "fresh"]
 
@@ -26,6 +29,21 @@ def predict(inputs):
 # Small limits so that failures show within a second.
 QUICK = Limits(memory_mb=256, start_timeout_s=10, request_timeout_s=5, total_timeout_s=60)
 
+# The sandbox containers this test process started carry its owner label.
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def agent_returning(expression):
+    """An agent whose predict() returns `expression` (math and numpy imported as np)."""
+    return f"""
+        import math
+        import numpy as np
+        labels = ["rotten", "fresh"]
+
+        def predict(inputs):
+            return {expression}
+        """
+
 
 def processes_mentioning(text):
     """PIDs of live processes whose command line contains `text`."""
@@ -44,6 +62,56 @@ def processes_mentioning(text):
 
 def assert_no_process_left(agent_dir):
     assert processes_mentioning(str(agent_dir)) == []
+
+
+def marked_processes(mark):
+    """PIDs of live processes whose command line or environment holds `mark`: a mark passed in
+    a sandbox's environment finds its processes in any backend, containers and pid namespaces
+    included (their processes are still processes of this machine)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        for part in ("cmdline", "environ"):
+            try:
+                with open(f"/proc/{name}/{part}", "rb") as data:
+                    if mark.encode() in data.read():
+                        found.append(int(name))
+                        break
+            except OSError:
+                continue
+    return found
+
+
+def our_containers(engine):
+    """The sandbox containers this test process started that still exist."""
+    return engine.containers.list(
+        all=True, filters={"label": f"{docker_backend.OWNER_LABEL}={OWNER}"}, ignore_removed=True
+    )
+
+
+def host_address():
+    """This machine's address on its main network interface (where a sandbox would go)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        try:
+            udp.connect(("1.1.1.1", 53))  # picks the route; sends nothing
+            return udp.getsockname()[0]
+        except OSError:
+            return socket.gethostbyname(socket.gethostname())
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("docker", marks=pytest.mark.docker),
+        pytest.param("bwrap", marks=pytest.mark.bwrap),
+    ]
+)
+def hostile_backend(request):
+    """Each backend that isolates an upload ("docker", "bwrap"), for tests every one of them must
+    pass. Skipped with the reason where it cannot run here, failed instead where
+    SAFETYGYM_REQUIRE_SANDBOXES names it (comma-separated; CI sets docker,bwrap)."""
+    skip_unless_backend_runs(request.param)
+    return request.param
 
 
 @pytest.fixture

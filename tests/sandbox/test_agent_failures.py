@@ -6,18 +6,7 @@ from sandbox.backends import start_sandbox
 from sandbox.errors import AgentError, BadOutput, InvalidSubmission
 from sandbox.limits import Limits
 
-from .conftest import BENCHMARK_LABELS, QUICK, assert_no_process_left
-
-
-def agent_returning(expression):
-    return f"""
-        import math
-        import numpy as np
-        labels = ["rotten", "fresh"]
-
-        def predict(inputs):
-            return {expression}
-        """
+from .conftest import BENCHMARK_LABELS, QUICK, agent_returning, assert_no_process_left
 
 
 def test_an_exception_in_predict_is_an_agent_error_with_the_traceback(start):

@@ -18,15 +18,18 @@ import pytest
 from sandbox.backends import bwrap, start_sandbox
 from sandbox.errors import AgentError, OutOfMemory, PlatformError, SandboxTimeout
 from sandbox.limits import Limits
+from tests.conftest import skip_unless_backend_runs
 
-from .conftest import BENCHMARK_LABELS, COUNTING_AGENT, QUICK
+from .conftest import BENCHMARK_LABELS, COUNTING_AGENT, QUICK, marked_processes
 from .test_memory_cap import MINILM_AGENT
 
-AVAILABLE, REASON = bwrap.available()
-pytestmark = [
-    pytest.mark.bwrap,
-    pytest.mark.skipif(not AVAILABLE, reason=f"the bwrap backend cannot run here: {REASON}"),
-]
+pytestmark = pytest.mark.bwrap
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bwrap_runs_here():
+    skip_unless_backend_runs("bwrap")
+
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEXTS = ["good film", "bad bad film", "", "good good bad", "bad"]
@@ -59,23 +62,6 @@ def probe_agent(probes):
 
 def probe_results(log):
     return dict(line.split(": ", 1) for line in log.splitlines() if ": " in line)
-
-
-def marked_processes(mark):
-    """PIDs of live processes whose command line or environment holds `mark`."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        for part in ("cmdline", "environ"):
-            try:
-                with open(f"/proc/{name}/{part}", "rb") as data:
-                    if mark.encode() in data.read():
-                        found.append(int(name))
-                        break
-            except OSError:
-                continue
-    return found
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 """The docker backend: the runner image under the sandbox's flags, one container per run.
 
 Needs a Docker engine and the runner image (`make runner-image`); skips with the reason where
-either is missing, and fails instead when SAFETYGYM_REQUIRE_DOCKER=1 (CI).
+either is missing, and fails instead where SAFETYGYM_REQUIRE_SANDBOXES names docker (CI).
 """
 
 import json
-import os
 import socket
 import subprocess
 
@@ -17,13 +16,19 @@ from sandbox.backends import docker as docker_backend
 from sandbox.backends import start_sandbox
 from sandbox.errors import AgentError, OutOfMemory, PlatformError, SandboxTimeout
 from sandbox.limits import Limits
+from tests.conftest import skip_unless_backend_runs
 
-from .conftest import BENCHMARK_LABELS, COUNTING_AGENT, QUICK
+from .conftest import (
+    BENCHMARK_LABELS,
+    COUNTING_AGENT,
+    OWNER,
+    QUICK,
+    host_address,
+    our_containers,
+)
 from .test_memory_cap import MINILM_AGENT
 
 pytestmark = pytest.mark.docker
-
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 # Runs each input as Python code and prints its `result` to stderr, so one agent can look at the
 # container from the inside.
@@ -42,20 +47,10 @@ def predict(inputs):
 
 @pytest.fixture(scope="module", autouse=True)
 def engine():
-    ready, reason = docker_backend.available()
-    if not ready:
-        if os.environ.get("SAFETYGYM_REQUIRE_DOCKER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    skip_unless_backend_runs("docker")
     client = docker_sdk.from_env()
     yield client
     client.close()
-
-
-def our_containers(engine):
-    return engine.containers.list(
-        all=True, filters={"label": f"{docker_backend.OWNER_LABEL}={OWNER}"}, ignore_removed=True
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -392,16 +387,6 @@ def _dead_pid():
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
-
-
-def host_address():
-    """This machine's address on its main network interface (where a container would go)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        try:
-            udp.connect(("1.1.1.1", 53))  # picks the route; sends nothing
-            return udp.getsockname()[0]
-        except OSError:
-            return socket.gethostbyname(socket.gethostname())
 
 
 @pytest.mark.slow

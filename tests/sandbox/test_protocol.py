@@ -34,11 +34,12 @@ def test_a_reply_longer_than_the_limit_is_bad_output():
         (b"Loading weights...\n", "not valid JSON"),
         (b"\xff\xfe\n", "not valid JSON"),
         (b"[1, 2]\n", "not a JSON object"),
+        (b"[" * 100_000 + b"\n", r"not valid JSON \(maximum recursion depth exceeded"),
     ],
 )
 def test_a_reply_that_is_not_a_json_object_is_bad_output(line, cause):
     with pytest.raises(BadOutput, match=cause):
-        decode_line(line, max_bytes=1000)
+        decode_line(line, max_bytes=200_000)
 
 
 def test_hello_gives_the_labels_and_input_kind():
