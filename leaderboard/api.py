@@ -1,6 +1,6 @@
 """The JSON API under /api/v1/: the same data the pages show."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from rest_framework import generics, serializers
 from rest_framework.decorators import api_view
@@ -99,7 +99,8 @@ def evaluation_results(request, pk):
     })
 
 
-def snapshot_payload(version, snapshot):
+def snapshot_payload(version, board, request):
+    snapshot = board["snapshot"]
     return {
         "benchmark": version.benchmark.slug,
         "version": version.number,
@@ -111,17 +112,42 @@ def snapshot_payload(version, snapshot):
             "seed": snapshot.seed,
             "method": snapshot.method,
             "n_items": snapshot.n_items,
+            "n_clusters": snapshot.n_clusters,
+            "confidence_level": snapshot.confidence_level,
+            "default_score_weights": snapshot.score_weights,
+            "replicates_npz": request.build_absolute_uri(
+                reverse("api-replicates", args=[version.benchmark.slug, version.number])
+            ),
         },
-        "entries": [] if snapshot is None else snapshot.entries,
+        "score_weights": board["weights"],
+        "custom_score_weights": board["custom"],
+        # Ranked entries first, then provisional ones (suites still running), ranked apart.
+        "entries": board["ranked"] + board["provisional"],
     }
 
 
 @api_view(["GET"])
 def leaderboard(request, slug, number=None):
+    """The latest snapshot; ?w_<component>=<weight> re-weights the score (400 when invalid)."""
     version = queries.get_version(slug, number)
     if version is None:
         raise Http404
-    return Response(snapshot_payload(version, queries.latest_snapshot(version)))
+    board = queries.board(version, request.query_params)
+    if board["error"]:
+        return Response({"detail": board["error"]}, status=400)
+    return Response(snapshot_payload(version, board, request))
+
+
+def replicates_npz(request, slug, number):
+    """The latest snapshot's replicate archive (see leaderboard.snapshots.pack_replicates)."""
+    version = queries.get_version(slug, number)
+    snapshot = None if version is None else queries.latest_snapshot(version)
+    if snapshot is None:
+        raise Http404("no leaderboard snapshot for this benchmark version")
+    response = HttpResponse(bytes(snapshot.replicates_npz), content_type="application/octet-stream")
+    filename = f"{slug}-v{number}-snapshot-{snapshot.pk}-replicates.npz"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @api_view(["GET"])
@@ -133,6 +159,7 @@ def api_root(request):
         "evaluations": link(reverse("api-evaluations")),
         "leaderboard": link("/api/v1/benchmarks/<slug>/v<number>/leaderboard/"),
         "latest_leaderboard": link("/api/v1/benchmarks/<slug>/leaderboard/"),
+        "replicates_npz": link("/api/v1/benchmarks/<slug>/v<number>/replicates.npz"),
         "evaluation_results": link("/api/v1/evaluations/<id>/results/"),
     })
 
@@ -143,6 +170,8 @@ urlpatterns = [
     path("benchmarks/<slug:slug>/", BenchmarkDetail.as_view(), name="api-benchmark"),
     path("benchmarks/<slug:slug>/leaderboard/", leaderboard, name="api-latest-leaderboard"),
     path("benchmarks/<slug:slug>/v<int:number>/leaderboard/", leaderboard, name="api-leaderboard"),
+    path("benchmarks/<slug:slug>/v<int:number>/replicates.npz", replicates_npz,
+         name="api-replicates"),
     path("evaluations/", EvaluationList.as_view(), name="api-evaluations"),
     path("evaluations/<int:pk>/", EvaluationDetail.as_view(), name="api-evaluation"),
     path("evaluations/<int:pk>/results/", evaluation_results, name="api-evaluation-results"),

@@ -103,6 +103,10 @@ class SuiteResult(models.Model):
     metrics = models.JSONField(default=dict)
     per_item = models.JSONField(default=dict, help_text="Equal-length arrays, in item order.")
     examples = models.JSONField(default=list)
+    units = models.JSONField(
+        default=dict, blank=True,
+        help_text="Resampling units: per-row cluster and stratum keys; empty: each row alone.",
+    )
     seconds = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -113,7 +117,14 @@ class SuiteResult(models.Model):
 
 
 class LeaderboardSnapshot(models.Model):
-    """The ranked leaderboard of a benchmark version at one moment, with how it was computed."""
+    """The ranked leaderboard of a benchmark version at one moment, with how it was computed.
+
+    replicates_npz holds the replicate matrices (see leaderboard.snapshots.pack_replicates) in
+    the row itself rather than in a file: the archive is written in the same transaction as its
+    entries, needs no storage shared between web and worker, is backed up with the database,
+    and a BinaryField is bytea on PostgreSQL and a BLOB on SQLite alike. Pages that list
+    snapshots defer it.
+    """
 
     benchmark_version = models.ForeignKey(
         BenchmarkVersion, on_delete=models.CASCADE, related_name="snapshots"
@@ -121,10 +132,17 @@ class LeaderboardSnapshot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     replicates = models.PositiveIntegerField()
     seed = models.BigIntegerField()
-    method = models.CharField(max_length=100)
+    method = models.CharField(max_length=200)
     n_items = models.PositiveIntegerField()
+    n_clusters = models.PositiveIntegerField(help_text="Resampling units: items drawn as a whole.")
+    confidence_level = models.FloatField(default=0.95)
+    score_weights = models.JSONField(
+        default=dict, help_text="The default weight of each score component."
+    )
     entries = models.JSONField(default=list, help_text="One dict per ranked evaluation.")
-    replicate_scores = models.BinaryField(help_text="npz: the (B, M) replicate score matrix.")
+    replicates_npz = models.BinaryField(
+        help_text="npz: per-replicate score and component matrices, names, B, seed, method."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

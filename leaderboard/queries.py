@@ -7,10 +7,40 @@ from django.conf import settings
 
 from benchmarks.models import Benchmark, BenchmarkVersion
 from leaderboard.models import Evaluation, LeaderboardSnapshot
+from leaderboard.score_weights import requested_score_weights
+from leaderboard.snapshots import reweighted_entries
 
 
 def latest_snapshot(version):
-    return LeaderboardSnapshot.objects.filter(benchmark_version=version).order_by("-created_at", "-id").first()
+    """The version's newest snapshot, without its replicate archive (loaded when read)."""
+    return (LeaderboardSnapshot.objects.filter(benchmark_version=version)
+            .defer("replicates_npz").order_by("-created_at", "-id").first())
+
+
+def board(version, query=None):
+    """What a leaderboard shows: the latest snapshot's entries, split into ranked and
+    provisional, under the score weights the query asks for (default: the snapshot's own).
+
+    A dict: snapshot, ranked, provisional, weights, custom (True when the weights differ from
+    the default), error (why the query's weights could not be used, else None).
+    """
+    snapshot = latest_snapshot(version)
+    result = {"snapshot": snapshot, "ranked": [], "provisional": [], "weights": {},
+              "custom": False, "error": None}
+    if snapshot is None:
+        return result
+    entries, weights = snapshot.entries, dict(snapshot.score_weights)
+    try:
+        requested = requested_score_weights(query or {}, snapshot.score_weights)
+        if requested is not None and requested != weights:
+            entries, weights = reweighted_entries(snapshot, requested), requested
+            result["custom"] = True
+    except ValueError as error:
+        result["error"] = str(error)
+    result["weights"] = weights
+    result["ranked"] = [entry for entry in entries if not entry.get("provisional")]
+    result["provisional"] = [entry for entry in entries if entry.get("provisional")]
+    return result
 
 
 def get_version(slug, number=None):

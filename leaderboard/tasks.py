@@ -185,8 +185,12 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                     metrics=outcome.metrics,
                     per_item=outcome.per_item,
                     examples=outcome.examples,
+                    units=outcome.units.as_json(),
                     seconds=round(time.monotonic() - started, 3),
                 )
+                if suite != list(version.suites)[-1]:
+                    # Suites remain: the evaluation appears now, ranked apart as provisional.
+                    rebuild_snapshot(version)
             _update(evaluation, status="scoring", stats=client.stats,
                     log=printable(client.log_tail(), LOG_LIMIT))
         rebuild_snapshot(version)

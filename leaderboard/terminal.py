@@ -15,6 +15,7 @@ def format_leaderboard(version, snapshot):
     rows = []
     for entry in snapshot.entries:
         rank = entry["rank_label"] + (" (tied for #1)" if entry["tied_for_first"] else "")
+        rank += " (provisional)" if entry.get("provisional") else ""
         rows.append([
             rank, entry["name"], f"{entry['score']['value']:.3f}", _interval(entry["score"]),
             *(f"{entry['components'][c]['value']:.3f} {_interval(entry['components'][c])}"

@@ -7,7 +7,7 @@ from leaderboard.models import Evaluation
 
 def index(request):
     boards = [
-        {"version": version, "snapshot": queries.latest_snapshot(version),
+        {"version": version, "board": queries.board(version),
          "unranked": queries.unranked_evaluations(version)[:20]}
         for version in queries.latest_versions()
     ]
@@ -15,16 +15,19 @@ def index(request):
 
 
 def leaderboard(request, slug, number):
+    """The version's leaderboard; ?w_<component>=<weight> re-weights the score."""
     version = queries.get_version(slug, number)
     if version is None:
         raise Http404(f"no benchmark {slug} v{number}")
+    board = queries.board(version, request.GET)
     context = {
         "version": version,
-        "snapshot": queries.latest_snapshot(version),
+        "board": board,
         "unranked": queries.unranked_evaluations(version),
         "versions": version.benchmark.versions.order_by("-number"),
     }
-    return render(request, "leaderboard/leaderboard.html", context)
+    return render(request, "leaderboard/leaderboard.html", context,
+                  status=400 if board["error"] else 200)
 
 
 def evaluation_detail(request, pk):

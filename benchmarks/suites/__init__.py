@@ -4,10 +4,10 @@ Adding a suite is one module and one entry in SUITES.
 """
 
 from benchmarks.suites import quality
-from benchmarks.suites.base import SuiteOutcome
+from benchmarks.suites.base import ResamplingUnits, SuiteOutcome
 
 SUITES = {
     "quality": quality.run,
 }
 
-__all__ = ["SUITES", "SuiteOutcome"]
+__all__ = ["SUITES", "ResamplingUnits", "SuiteOutcome"]

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from benchmarks import metrics
-from benchmarks.suites.base import SuiteOutcome
+from benchmarks.suites.base import ResamplingUnits, SuiteOutcome
 from sandbox.errors import BadOutput
 
 NAME = "quality"
@@ -97,6 +97,8 @@ def run(client, items, config, progress=None):
         },
         metrics=outcome_metrics,
         examples=confidently_wrong(inputs, gold, predicted, confidence, n_examples, label_names),
+        # Each item is asked once and stands alone: every item is its own resampling unit.
+        units=ResamplingUnits(),
     )
 
 

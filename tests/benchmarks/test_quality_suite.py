@@ -5,7 +5,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from benchmarks import metrics
-from benchmarks.suites import SUITES, SuiteOutcome, quality
+from benchmarks.suites import SUITES, ResamplingUnits, SuiteOutcome, quality
 
 
 class FakeClient:
@@ -106,6 +106,13 @@ def test_quality_suite_on_a_fake_client():
         {"item": 2, "text": "text 2", "label": 0, "predicted": 1, "confidence": 0.8},
         {"item": 0, "text": "text 0", "label": 1, "predicted": 0, "confidence": 0.5},
     ]
+
+
+def test_every_item_is_its_own_resampling_unit():
+    outcome = quality.run(FakeClient(ROWS), ITEMS, {})
+
+    assert outcome.units == ResamplingUnits(clusters=None, strata=None)
+    assert outcome.units.as_json() == {}
 
 
 def test_metrics_and_per_item_are_plain_python():
