@@ -35,6 +35,7 @@ Limits:
 
 import concurrent.futures
 import functools
+import hashlib
 import os
 import shutil
 import select
@@ -106,7 +107,10 @@ def start(
     venv = Path(venv or RUNNER_VENV).absolute()
     ok, reason = _check_host(venv)
     if ok:
-        ok, reason = _probe(_bwrap_path(), str(venv), *_host_identity())
+        source, reason = _reachable_venv(venv)
+        ok = source is not None
+    if ok:
+        ok, reason = _probe(_bwrap_path(), str(source), *_host_identity())
     if not ok:
         raise PlatformError(f"The bwrap sandbox cannot run here: {reason}")
     home = tempfile.mkdtemp(prefix=f"{RUN_FOLDER_PREFIX}{os.getpid()}-")
@@ -120,7 +124,7 @@ def start(
                 f"folder {Path(home).parent}; set TMPDIR to a folder every user can traverse."
             )
         mounts = [
-            (venv, VENV_MOUNT),
+            (source, VENV_MOUNT),
             (_reachable_copy(RUNNER_PATH, home, "runner.py"), RUNNER_MOUNT),
             (_reachable_copy(agent_dir, home, "agent"), AGENT_MOUNT),
             *_user_database(home),
@@ -180,7 +184,10 @@ def available(venv=None):
     ok, reason = _check_host(venv)
     if not ok:
         return False, reason
-    ok, reason = _probe(_bwrap_path(), str(venv), *_host_identity())
+    source, reason = _reachable_venv(venv)
+    if source is None:
+        return False, reason
+    ok, reason = _probe(_bwrap_path(), str(source), *_host_identity())
     if not ok:
         return False, reason
     return True, f"bubblewrap {_bwrap_version(_bwrap_path())} with the runner venv {venv}"
@@ -522,6 +529,73 @@ def _reachable_copy(path, home, name):
     else:
         _link_or_copy(path, copy)
     return copy
+
+
+VENV_MIRROR_PREFIX = "safetygym-runner-venv-"  # + a hash of the venv's path, in the temp dir
+
+
+def _reachable_venv(venv):
+    """(folder to bind as the runner venv, "") or (None, why not).
+
+    The venv itself where the sandbox's host user can reach it; else (a checkout under a private
+    home or a mktemp folder, with bubblewrap started as nobody) a mirror of it in the temp dir,
+    hard-linked file by file, made once per build of the venv (its .stamp) and shared by every
+    later sandbox. The venv's files are readable by all (pip makes them so); only the folders
+    above it are out of reach, and a bind cannot skip them (bubblewrap resolves even an
+    inherited descriptor by its path).
+    """
+    if os.geteuid() != 0 or all(os.stat(parent).st_mode & stat.S_IXOTH for parent in venv.parents):
+        return venv, ""
+    stamp = _build_of(venv)
+    mirror = venv_mirror(venv)
+    if _mirrored_build(mirror) == stamp:
+        return mirror / "venv", ""
+    partial = Path(tempfile.mkdtemp(prefix=mirror.name + ".partial-"))
+    try:
+        shutil.copytree(venv, partial / "venv", symlinks=True, copy_function=_link_or_copy)
+        for folder, _, _ in os.walk(partial):
+            os.chmod(folder, 0o755)
+        # Beside the venv, not in it: its files are hard links, writing one writes the original.
+        (partial / "build").write_text(stamp)
+        stale = mirror.with_name(f"{mirror.name}.stale-{os.getpid()}")
+        if mirror.exists():
+            os.rename(mirror, stale)  # sandboxes running on it keep their bind mounts
+        os.rename(partial, mirror)
+        shutil.rmtree(stale, ignore_errors=True)
+    except OSError as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        if _mirrored_build(mirror) == stamp:  # another worker made it meanwhile
+            return mirror / "venv", ""
+        return None, (
+            f"uid {SANDBOX_UID}, the sandbox's user on this host, cannot reach the runner venv "
+            f"{venv} (a folder above it is closed to other users), and mirroring it into "
+            f"{mirror.parent} failed: {error}; set SAFETYGYM_RUNNER_VENV to a venv every user "
+            "can reach"
+        )
+    return mirror / "venv", ""
+
+
+def venv_mirror(venv):
+    """Where _reachable_venv mirrors `venv` (the mirror's venv is its "venv" folder)."""
+    return Path(tempfile.gettempdir()) / (
+        VENV_MIRROR_PREFIX + hashlib.sha256(str(venv).encode()).hexdigest()[:16]
+    )
+
+
+def _build_of(venv):
+    """What tells one build of the venv from the next: its stamp (make runner-venv writes it),
+    else when its pyvenv.cfg was written."""
+    try:
+        return "stamp " + (venv / ".stamp").read_text().strip()
+    except OSError:
+        return f"pyvenv.cfg {(venv / 'pyvenv.cfg').stat().st_mtime_ns}"
+
+
+def _mirrored_build(mirror):
+    try:
+        return (mirror / "build").read_text()
+    except OSError:
+        return None
 
 
 def _link_or_copy(source, target):

@@ -129,6 +129,28 @@ def test_available_names_what_runs_or_what_is_missing(tmp_path):
     )
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root starts bubblewrap as nobody")
+def test_a_venv_under_a_folder_closed_to_others_runs_through_a_mirror(write_agent):
+    # A checkout in a mktemp folder (0700): nobody, bubblewrap's host user, cannot pass it.
+    closed = Path(tempfile.mkdtemp(prefix="closed-checkout-"))
+    try:
+        venv = closed / "var" / "runner" / "venv"
+        shutil.copytree(bwrap.RUNNER_VENV, venv, symlinks=True, copy_function=os.link)
+        (venv / ".stamp").unlink()  # a build of its own, not the shared venv's
+        (venv / ".stamp").write_text("a private build\n")
+        client = start_sandbox(write_agent(COUNTING_AGENT), backend="bwrap", limits=QUICK,
+                               trusted=False, venv=venv)
+        with client:
+            client.use_labels(BENCHMARK_LABELS)
+            np.testing.assert_allclose(client.predict_proba(TEXTS), EXPECTED, atol=1e-15)
+        mirrored = bwrap.venv_mirror(venv) / "venv"
+        assert (mirrored / "pyvenv.cfg").stat().st_ino == (venv / "pyvenv.cfg").stat().st_ino
+        assert (venv / ".stamp").read_text() == "a private build\n"
+    finally:
+        shutil.rmtree(closed)
+        shutil.rmtree(bwrap.venv_mirror(closed / "var" / "runner" / "venv"), ignore_errors=True)
+
+
 def test_starting_without_the_runner_venv_is_a_platform_error(write_agent, tmp_path):
     folder = write_agent(COUNTING_AGENT)
     with pytest.raises(PlatformError, match=r"cannot run here: the runner venv .* runner-venv`"):
