@@ -1,20 +1,6 @@
 """What an evaluation ran with, recorded so that anyone can reproduce its numbers."""
 
-import platform
-from importlib import metadata
-
-RUNTIME_PACKAGES = ("numpy", "scipy", "scikit-learn", "torch", "transformers", "vaderSentiment",
-                    "textblob")
-
-
-def package_versions(names=RUNTIME_PACKAGES):
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+from sandbox.runtime import this_runtime
 
 
 def describe(evaluation, agent_info, sandbox_info):
@@ -36,8 +22,11 @@ def describe(evaluation, agent_info, sandbox_info):
             "suites": version.suites,
         },
         "sandbox": {**sandbox_info, "protocol": agent_info.protocol},
-        "python": platform.python_version(),
-        "packages": package_versions(),
+        # What the model ran with (the sandbox's interpreter and packages), where the sandbox
+        # could tell; the worker's own is kept apart, as it runs the suites and the statistics.
+        "python": sandbox_info.get("python"),
+        "packages": sandbox_info.get("packages") or {},
+        "worker": this_runtime(),
     }
 
 

@@ -252,6 +252,12 @@ class ModelClient:
                 if op == "hello"
                 else "the traceback is in the log"
             )
+            if error_type == "ModuleNotFoundError":
+                advice += (
+                    "; the sandbox has no network and provides only numpy, scipy, scikit-learn, "
+                    "torch, transformers, vaderSentiment and textblob (docs/runner-image.md): "
+                    "ship other pure-Python code inside your agent's folder"
+                )
             return AgentError(f"{where} raised {raised} ({advice}).", log)
         if kind == "out_of_memory":
             return self._memory_error(doing, f" ({raised})", log)

@@ -50,6 +50,7 @@ from pathlib import Path
 from sandbox.backends.local import LocalTransport, high_water_kb, process_stats, sandbox_environment
 from sandbox.errors import InvalidSubmission, PlatformError
 from sandbox.runner import RUNNER_PATH
+from sandbox.runtime import venv_runtime
 
 # The runner venv built from /usr/bin/python3.11 (`make runner-venv`); shared with the image.
 RUNNER_VENV = Path(__file__).resolve().parents[2] / "var" / "runner" / "venv"
@@ -222,6 +223,7 @@ def describe(venv=None):
         "backend": "bwrap",
         "bwrap_version": _bwrap_version(bwrap) if bwrap else None,
         "venv": str(Path(venv or RUNNER_VENV).absolute()),
+        **venv_runtime(Path(venv or RUNNER_VENV).absolute()),
     }
 
 
@@ -229,13 +231,10 @@ class BwrapTransport(LocalTransport):
     """The local backend's transport, for a process tree that hides in a pid namespace."""
 
     def __init__(self, process, *, max_line_bytes, memory_mb, home, description):
-        self.description = description
         self._sandbox_pids = []  # the model's processes at the last memory sample
         self._kill_lock = threading.Lock()
-        super().__init__(process, max_line_bytes=max_line_bytes, memory_mb=memory_mb, home=home)
-
-    def describe(self):
-        return dict(self.description)
+        super().__init__(process, max_line_bytes=max_line_bytes, memory_mb=memory_mb, home=home,
+                         description=description)
 
     def wait_exit(self, timeout):
         code = super().wait_exit(timeout)

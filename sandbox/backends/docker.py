@@ -38,6 +38,7 @@ from docker.types import LogConfig, Mount, Ulimit
 from sandbox.backends.local import sandbox_environment
 from sandbox.errors import InvalidSubmission, PlatformError
 from sandbox.runner import RUNNER_PATH
+from sandbox.runtime import runtime_from_labels
 from sandbox.transport import (
     STDERR_CATCH_UP_SECONDS,
     STDERR_KEEP_BYTES,
@@ -292,6 +293,8 @@ class DockerTransport:
             "image": image,
             "image_id": attrs.get("Image"),
             "runtime": (attrs.get("HostConfig") or {}).get("Runtime") or "runc",
+            # A container's labels include its image's: the offline build records its runtime.
+            **runtime_from_labels((attrs.get("Config") or {}).get("Labels")),
         }
         self._reader = threading.Thread(
             target=self._read, name=f"sandbox-{container.name}", daemon=True

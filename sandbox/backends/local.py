@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from sandbox.errors import InvalidSubmission, PlatformError
 from sandbox.runner import RUNNER_PATH
+from sandbox.runtime import this_runtime
 from sandbox.transport import PipeTransport
 
 MEMORY_SAMPLE_SECONDS = 0.05
@@ -100,14 +101,19 @@ def start(agent_dir, *, limits, trusted, allow_untrusted=False, env=None):
 
 
 class LocalTransport(PipeTransport):
-    def __init__(self, process, *, max_line_bytes, memory_mb, home):
+    def __init__(self, process, *, max_line_bytes, memory_mb, home, description=None):
         super().__init__(process, max_line_bytes=max_line_bytes)
+        # The local backend runs agents with the worker's own interpreter and packages.
+        self.description = description or {"backend": "local", **this_runtime()}
         self.memory_mb = memory_mb
         self.home = home
         self._peak_kb = 0
         self._over_cap = threading.Event()
         self._stop = threading.Event()
         self._monitor = self._thread(self._watch_memory, "memory")
+
+    def describe(self):
+        return dict(self.description)
 
     def _watch_memory(self):
         cap_kb = self.memory_mb * 1024

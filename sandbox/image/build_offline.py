@@ -32,6 +32,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: sandbox.runtime is standard library only too
+from sandbox.runtime import RUNTIME_LABEL, runtime_label, venv_runtime  # noqa: E402
 REQUIREMENTS = HERE / "requirements.txt"
 VENV = ROOT / "var" / "runner" / "venv"
 INTERPRETER = Path("/usr/bin/python3.11")
@@ -177,7 +179,8 @@ def build_venv(force=False):
 
 
 def image_stamp():
-    return _hash(venv_stamp().encode(), Path(__file__).read_bytes())
+    runtime_module = ROOT / "sandbox" / "runtime.py"  # writes the image's runtime label
+    return _hash(venv_stamp().encode(), Path(__file__).read_bytes(), runtime_module.read_bytes())
 
 
 def build_image(tag, force=False):
@@ -197,6 +200,9 @@ def build_image(tag, force=False):
         f"USER {NOBODY}:{NOBODY}",
         "WORKDIR /tmp",
         f"LABEL {STAMP_LABEL}={stamp}",
+        # What the image runs agents with, for each evaluation's provenance (single quotes keep
+        # the JSON's double quotes through the LABEL parser).
+        f"LABEL {RUNTIME_LABEL}='{runtime_label(venv_runtime(VENV))}'",
         'CMD ["python"]',
     ]
     command = ["docker", "import"]

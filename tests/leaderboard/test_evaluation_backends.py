@@ -1,11 +1,14 @@
 """Whole evaluations of an uploaded agent on each isolating backend: the result is the same as
 on the local backend, and the page, the API and the CLI say which sandbox ran it."""
 
+import platform
+
 import pytest
 from django.core.management import call_command
 
 from leaderboard import tasks
 from leaderboard.tasks import run_evaluation
+from sandbox.runtime import venv_runtime
 from sandbox.selection import AUTO_ORDER, AVAILABILITY
 from tests.conftest import KEYWORD_AGENT, skip_unless_backend_runs
 
@@ -20,7 +23,7 @@ def isolating_backend(request, settings):
 
 
 def test_an_upload_is_evaluated_in_the_sandbox_with_the_same_metrics(
-    isolating_backend, queued_evaluation, client
+    isolating_backend, queued_evaluation, client, settings
 ):
     evaluation = queued_evaluation(KEYWORD_AGENT, trusted=False)
     run_evaluation(evaluation.pk)
@@ -37,6 +40,10 @@ def test_an_upload_is_evaluated_in_the_sandbox_with_the_same_metrics(
         assert sandbox["image"] == "safetygym-runner:1"
         assert sandbox["image_id"].startswith("sha256:")
         assert sandbox["runtime"] == "runc"
+    # The interpreter and packages the model ran with are the sandbox's, not the worker's.
+    assert evaluation.provenance["python"] == venv_runtime(settings.SANDBOX_RUNNER_VENV)["python"]
+    assert evaluation.provenance["packages"]["torch"] == "2.13.0+cpu"
+    assert evaluation.provenance["worker"]["python"] == platform.python_version()
     page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
     assert f"sandbox: <code>{isolating_backend}" in page
     if isolating_backend == "docker":

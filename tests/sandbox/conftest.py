@@ -1,5 +1,6 @@
 import os
 import socket
+import subprocess
 
 import pytest
 
@@ -128,3 +129,11 @@ def start(write_agent):
     yield start_agent
     for client in clients:
         client.close()
+
+
+def runner_python_version():
+    """The version of the interpreter the runner venv and image are built from."""
+    return subprocess.run(
+        ["/usr/bin/python3.11", "-c", "import platform; print(platform.python_version())"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()

@@ -18,9 +18,16 @@ import pytest
 from sandbox.backends import bwrap, start_sandbox
 from sandbox.errors import AgentError, OutOfMemory, PlatformError, SandboxTimeout
 from sandbox.limits import Limits
+from sandbox.runtime import venv_runtime
 from tests.conftest import skip_unless_backend_runs
 
-from .conftest import BENCHMARK_LABELS, COUNTING_AGENT, QUICK, marked_processes
+from .conftest import (
+    BENCHMARK_LABELS,
+    COUNTING_AGENT,
+    QUICK,
+    marked_processes,
+    runner_python_version,
+)
 from .test_memory_cap import MINILM_AGENT
 
 pytestmark = pytest.mark.bwrap
@@ -98,7 +105,10 @@ def test_a_good_agent_gives_its_exact_probabilities(sandbox):
         "backend": "bwrap",
         "bwrap_version": bwrap.describe()["bwrap_version"],
         "venv": str(bwrap.RUNNER_VENV),
+        "python": runner_python_version(),  # the runner venv's, not the worker's
+        "packages": venv_runtime(bwrap.RUNNER_VENV)["packages"],
     }
+    assert client.transport.describe()["packages"]["scikit-learn"] == "1.9.1"
     client.use_labels(BENCHMARK_LABELS)
     probabilities = client.predict_proba(TEXTS)
     np.testing.assert_allclose(probabilities, EXPECTED, rtol=0, atol=1e-15)

@@ -77,7 +77,9 @@ def test_a_crash_at_import_is_reported_with_its_log(write_agent):
         Problem(
             "agent_error",
             "Loading agent.py raised ModuleNotFoundError: No module named 'tensorflow' "
-            "(agent.py must import without errors).",
+            "(agent.py must import without errors; the sandbox has no network and provides "
+            "only numpy, scipy, scikit-learn, torch, transformers, vaderSentiment and textblob "
+            "(docs/runner-image.md): ship other pure-Python code inside your agent's folder).",
         )
     ]
     assert "import tensorflow" in report.log

@@ -15,7 +15,9 @@ import pytest
 from sandbox.backends import docker as docker_backend
 from sandbox.backends import start_sandbox
 from sandbox.errors import AgentError, OutOfMemory, PlatformError, SandboxTimeout
+from sandbox.backends import bwrap
 from sandbox.limits import Limits
+from sandbox.runtime import venv_runtime
 from tests.conftest import skip_unless_backend_runs
 
 from .conftest import (
@@ -25,6 +27,7 @@ from .conftest import (
     QUICK,
     host_address,
     our_containers,
+    runner_python_version,
 )
 from .test_memory_cap import MINILM_AGENT
 
@@ -98,12 +101,17 @@ def test_a_good_agent_gives_its_exact_probabilities(start, engine):
     np.testing.assert_array_equal(
         probabilities, [[1 - 3 / 4, 3 / 4], [1 - 1 / 3, 1 / 3], [0.5, 0.5], [0.5, 0.5]]
     )
+    image = engine.images.get("safetygym-runner:1")
     assert client.sandbox_info == {
         "backend": "docker",
         "image": "safetygym-runner:1",
-        "image_id": engine.images.get("safetygym-runner:1").id,
+        "image_id": image.id,
         "runtime": "runc",
+        # What the image was built with (its runtime label), not the worker's interpreter.
+        "python": runner_python_version(),
+        "packages": venv_runtime(bwrap.RUNNER_VENV)["packages"],
     }
+    assert client.sandbox_info["packages"]["torch"] == "2.13.0+cpu"
     assert client.sandbox_info["image_id"].startswith("sha256:")
     assert 5 < client.stats["peak_memory_mb"] < QUICK.memory_mb
 

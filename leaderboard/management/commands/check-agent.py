@@ -53,8 +53,7 @@ class Command(BaseCommand):
             return
         for problem in report.problems:
             self.stdout.write(self.style.ERROR(f"  [{problem.category}] {problem.message}"))
-        if any("labels" in p.message and p.category == "invalid_submission"
-               for p in report.problems):
+        if any("do not match the benchmark's labels" in p.message for p in report.problems):
             self.stdout.write(f"  Hint: the benchmark's labels are {version.labels}; map yours "
                               "with --label-map YOUR_LABEL=BENCHMARK_LABEL (repeatable).")
         if report.log:

@@ -1,13 +1,14 @@
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from leaderboard import queries
 from leaderboard.models import Evaluation
@@ -35,6 +36,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         started = time.monotonic()
+        if not no_serve:
+            check_address_free(addr)  # before minutes of evaluating, not after
         version = resolve_version(BENCHMARK)
         self.stdout.write(f"{version}: {version.items.count()} items loaded")
         # No worker of this demo runs yet: anything still marked running was interrupted.
@@ -92,6 +95,22 @@ class Command(BaseCommand):
             if worker.poll() is not None:
                 raise SystemExit(f"the worker exited with code {worker.returncode}")
             time.sleep(2)
+
+
+def check_address_free(addr):
+    """CommandError naming the fix when the demo could not serve at addr (host:port)."""
+    host, _, port = addr.rpartition(":")
+    try:
+        port = int(port)
+        with socket.create_server((host.strip("[]") or "127.0.0.1", port)):
+            pass
+    except ValueError:
+        raise CommandError(f"--addr takes HOST:PORT, e.g. 127.0.0.1:8001, not {addr!r}") from None
+    except OSError as error:
+        raise CommandError(
+            f"Cannot serve at {addr}: {error.strerror or error}. Choose another address, e.g. "
+            f"`make demo DEMO_ADDR=127.0.0.1:{port + 1}`."
+        ) from None
 
 
 def stop_worker(worker, grace_s=20):
