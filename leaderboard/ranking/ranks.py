@@ -49,23 +49,46 @@ def simultaneous_beats(replicates: np.ndarray, confidence_level: float) -> np.nd
     deviation s. c is the confidence_level quantile, over replicates, of the largest
     |d - m| / s over all pairs; j beats i when m - c s > 0. A pair whose difference never varies
     (s = 0: the same model twice, or two models right on every item) is decided by its sign.
+
+    d - m is the difference of the two models' centred replicates and |d - m| / s is the same
+    for (i, j) and (j, i), so one pass over the pairs j > i of each replicate finds the largest
+    t; it runs in float32 (the replicates' own precision), the means and spreads in float64.
     """
     by_model = np.ascontiguousarray(np.asarray(replicates, dtype=np.float64).T)  # (N, B)
     n_models, n_replicates = by_model.shape
-    means = np.empty((n_models, n_models))
-    spreads = np.empty((n_models, n_models))
-    largest_t = np.zeros(n_replicates)
-    for start, block in _blocks(by_model):
-        differences = by_model[None, :, :] - block[:, None, :]  # [i, j, b] = theta_j - theta_i
-        mean = differences.mean(axis=2)
-        spread = differences.std(axis=2)
-        means[start : start + len(block)], spreads[start : start + len(block)] = mean, spread
-        varies = spread > 0
-        if varies.any():
-            t = np.abs(differences[varies] - mean[varies][:, None]) / spread[varies][:, None]
-            largest_t = np.maximum(largest_t, t.max(axis=0))
-    critical = np.quantile(largest_t, confidence_level)
-    return means - critical * spreads > 0
+    mean, spread = _pairwise_moments(by_model)
+    centred = (by_model - by_model.mean(axis=1, keepdims=True)).astype(np.float32)
+    inverse_spread = np.divide(1.0, spread, out=np.zeros_like(spread), where=spread > 0)
+    inverse_spread = np.triu(inverse_spread, 1).astype(np.float32)
+    largest_t = np.zeros(n_replicates, dtype=np.float32)
+    for start, block in _blocks(centred):
+        t = np.abs(centred[None, start:, :] - block[:, None, :])  # [i, j - start, b] = |d - m|
+        t *= inverse_spread[start : start + len(block), start:, None]
+        np.maximum(largest_t, t.max(axis=(0, 1)), out=largest_t)
+    critical = float(np.quantile(largest_t.astype(np.float64), confidence_level))
+    return mean - critical * spread > 0
+
+
+def _pairwise_moments(by_model: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, N) mean and standard deviation (ddof 0) over replicates of theta_j - theta_i at [i, j].
+
+    The spread comes from the covariance matrix (one product), except where two models are so
+    alike that var_i + var_j - 2 cov_ij loses its digits to cancellation: those pairs are
+    computed from their differences directly (exactly 0 for identical models either way).
+    """
+    n_models, n_replicates = by_model.shape
+    means = by_model.mean(axis=1)
+    centred = by_model - means[:, None]
+    covariance = centred @ centred.T / max(n_replicates, 1)
+    variance = np.diag(covariance)
+    sum_of_variances = variance[:, None] + variance[None, :]
+    spread_squared = sum_of_variances - 2 * covariance
+    spread = np.sqrt(np.maximum(spread_squared, 0))
+    upper = np.triu(np.ones((n_models, n_models), dtype=bool), 1)
+    for i, j in np.argwhere(upper & (spread_squared < 1e-6 * sum_of_variances)):
+        spread[i, j] = spread[j, i] = (by_model[j] - by_model[i]).std()
+    np.fill_diagonal(spread, 0)
+    return means[None, :] - means[:, None], spread
 
 
 def rank_intervals(beaten: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

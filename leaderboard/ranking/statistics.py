@@ -262,6 +262,10 @@ def reliability_score(
     shapes = {np.shape(component) for component in components.values()}
     if len(shapes) != 1:
         raise ValueError(f"components have different shapes: {sorted(shapes)}")
+    # Relative to the largest weight: any finite weights then neither overflow (1e308 twice)
+    # nor underflow (5e-324 alone) on the way to the mean.
+    largest = max(values.values())
+    values = {name: value / largest for name, value in values.items()}
     total = sum(values.values())
     # A fixed order of additions (the components' order), so equal columns give equal scores.
     weighted = (values[name] * np.asarray(part, dtype=np.float64) for name, part in components.items())

@@ -153,3 +153,35 @@ def test_simultaneous_comparisons_decide_a_never_varying_difference_by_its_sign(
 
     assert low.tolist() == [1, 2, 2]
     assert high.tolist() == [1, 3, 3]
+
+
+def max_t_by_definition(replicates, confidence_level):
+    """simultaneous_beats written out pair by pair, in float64, for comparison."""
+    n_models = replicates.shape[1]
+    means, spreads, largest = np.zeros((n_models, n_models)), np.zeros((n_models, n_models)), 0
+    for i in range(n_models):
+        for j in range(n_models):
+            difference = replicates[:, j] - replicates[:, i]
+            means[i, j], spreads[i, j] = difference.mean(), difference.std()
+            if spreads[i, j] > 0:
+                t = np.abs(difference - means[i, j]) / spreads[i, j]
+                largest = np.maximum(largest, t)
+    critical = np.quantile(largest, confidence_level)
+    return means - critical * spreads, means - critical * spreads > 0
+
+
+def test_simultaneous_comparisons_agree_with_their_definition_pair_by_pair():
+    rng = np.random.default_rng(7)
+    shared = rng.standard_normal((2000, 1))  # paired: every model sees the same resamples
+    replicates = (np.linspace(0.6, 0.8, 12) + 0.01 * shared
+                  + 0.01 * rng.standard_normal((2000, 12))).astype(np.float32)
+    replicates[:, 5] = replicates[:, 4]  # identical models
+    replicates[:, 7] = replicates[:, 6] + np.float32(1e-7) * rng.standard_normal(2000).astype(np.float32)
+
+    margin, expected = max_t_by_definition(replicates.astype(np.float64), 0.95)
+    decided = simultaneous_beats(replicates, 0.95)
+
+    clear = np.abs(margin) > 1e-6  # float32 rounding may only move a pair this close to 0
+    assert clear.sum() > 100
+    np.testing.assert_array_equal(decided[clear], expected[clear])
+    assert not decided[4, 5] and not decided[5, 4]

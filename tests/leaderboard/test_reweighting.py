@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from leaderboard.models import LeaderboardSnapshot
-from leaderboard.ranking import rank, score_models
+from leaderboard.ranking import rank, reliability_score, score_models
 from leaderboard.snapshots import reweighted_entries
 from leaderboard.tasks import run_evaluation
 from tests.conftest import KEYWORD_AGENT
@@ -34,6 +34,17 @@ def test_reweighting_stored_replicates_equals_ranking_with_those_weights():
         assert (entry["point"], entry["low"], entry["high"]) == (
             model.score.point, model.score.low, model.score.high)
         assert (entry["rank_low"], entry["rank_high"]) == (model.rank_low, model.rank_high)
+
+
+@pytest.mark.parametrize("huge, tiny", [(1e308, 1e308), (1.7e308, 1.7e308), (5e-324, 0.0)])
+def test_extreme_weights_give_the_scores_of_their_ratio(huge, tiny):
+    components = {"accuracy": np.array([[0.6, 0.5]]), "calibration": np.array([[0.8, 0.9]])}
+    ratio = {"accuracy": 1.0, "calibration": tiny / huge}
+
+    scores = reliability_score(components, {"accuracy": huge, "calibration": tiny})
+
+    np.testing.assert_allclose(scores, reliability_score(components, ratio), rtol=1e-15)
+    assert np.isfinite(scores).all()
 
 
 @pytest.fixture
