@@ -213,33 +213,48 @@ def reliability_diagram(bins, width=360, height=300):
             f'{"".join(parts)}</svg>')
 
 
-def group_bars(groups, width=520, bar_height=16, label_width=160, domain=(0.0, 1.0)):
-    """Horizontal bars, one per group, for one rate in [0, 1].
+SERIES_COLOURS = ("#2f7ed8", "#f28e2b", "#59a14f", "#b07aa1", "#e15759", "#76b7b2")
 
-    groups: dicts with label, value (None: no data), and optional count and note (the tooltip).
+
+def group_bars(groups, series, width=560, bar_height=11, label_width=150, domain=(0.0, 1.0)):
+    """Horizontal bars of rates in [0, 1]: one block per group, one bar per series in it (a
+    colour each, with a legend), so groups compare at a glance on one axis.
+
+    groups: dicts with label, values (one per series; None: no data) and optional count;
+    series: the names of the values (e.g. the benchmark's labels, or accuracy, selection
+    rate, ...).
     """
-    top = 6
-    height = top + (bar_height + 6) * len(groups) + 22
-    scale = Scale(domain, label_width + 8, width - 60)
-    parts = [_grid(domain, scale, top, height - 22)]
-    for index, group in enumerate(groups):
-        y = top + (bar_height + 6) * index
-        parts.append(f'<text x="{label_width}" y="{_f(y + bar_height - 4)}" text-anchor="end" '
-                     f'font-size="12" {FONT}>{_text(group["label"])}</text>')
-        value = group.get("value")
-        if not _finite(value):
-            parts.append(f'<text x="{label_width + 10}" y="{_f(y + bar_height - 4)}" '
-                         f'font-size="11" {FONT} fill="#57606a">no data</text>')
-            continue
-        note = group.get("note") or ""
-        count = f", {group['count']} items" if group.get("count") is not None else ""
-        parts.append(
-            f'<rect x="{_f(scale.left)}" y="{y}" width="{_f(scale(value) - scale.left)}" '
-            f'height="{bar_height}" fill="{INTERVAL_COLOUR}"><title>{_text(group["label"])}: '
-            f'{value:.3f}{count}{_text(" · " + note if note else "")}</title></rect>'
-            f'<text x="{_f(scale(value) + 4)}" y="{_f(y + bar_height - 4)}" font-size="11" '
-            f'{FONT}>{value:.3f}</text>'
-        )
+    legend_height = 18
+    block = bar_height * len(series) + 8
+    top = legend_height + 4
+    height = top + block * len(groups) + 20
+    scale = Scale(domain, label_width + 8, width - 56)
+    parts = [_grid(domain, scale, top, height - 20)]
+    x = label_width + 8
+    for index, name in enumerate(series):
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        parts.append(f'<rect x="{_f(x)}" y="4" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{_f(x + 14)}" y="13" font-size="11" {FONT}>{_text(name)}</text>')
+        x += 24 + 6.5 * len(str(name))
+    for row, group in enumerate(groups):
+        y0 = top + block * row
+        count = f" ({group['count']:,})" if group.get("count") is not None else ""
+        parts.append(f'<text x="{label_width}" y="{_f(y0 + block / 2 + 2)}" text-anchor="end" '
+                     f'font-size="12" {FONT}>{_text(group["label"])}{count}</text>')
+        for index, (name, value) in enumerate(zip(series, group["values"])):
+            y = y0 + index * bar_height
+            if not _finite(value):
+                parts.append(f'<text x="{_f(scale.left + 2)}" y="{_f(y + bar_height - 2)}" '
+                             f'font-size="9" {FONT} fill="#57606a">no data</text>')
+                continue
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            parts.append(
+                f'<rect x="{_f(scale.left)}" y="{_f(y)}" width="{_f(scale(value) - scale.left)}" '
+                f'height="{bar_height - 1}" fill="{colour}"><title>{_text(group["label"])}, '
+                f'{_text(name)}: {value:.3f}</title></rect>'
+                f'<text x="{_f(scale(value) + 3)}" y="{_f(y + bar_height - 2)}" font-size="9" '
+                f'{FONT}>{value:.3f}</text>'
+            )
     parts += [
         f'<text x="{_f(scale(t))}" y="{height - 6}" text-anchor="middle" font-size="10" {FONT} '
         f'fill="#57606a">{t:g}</text>'

@@ -4,11 +4,14 @@ import shlex
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 
 from benchmarks.models import Benchmark, BenchmarkVersion
-from leaderboard.models import Evaluation, LeaderboardSnapshot
-from leaderboard.score_weights import requested_score_weights
+from leaderboard.models import Evaluation, LeaderboardSnapshot, Submission
+from leaderboard.score_weights import as_query, requested_score_weights
 from leaderboard.snapshots import reweighted_entries
+
+REWEIGHTED_CACHE_SECONDS = 24 * 3600
 
 
 def latest_snapshot(version):
@@ -17,14 +20,22 @@ def latest_snapshot(version):
             .defer("replicates_npz").order_by("-created_at", "-id").first())
 
 
-def board(version, query=None):
-    """What a leaderboard shows: the latest snapshot's entries, split into ranked and
-    provisional, under the score weights the query asks for (default: the snapshot's own).
+def latest_snapshot_id(version):
+    """The id of the version's newest snapshot, or None: one indexed lookup, enough to find a
+    page rendered from it in the cache."""
+    return (LeaderboardSnapshot.objects.filter(benchmark_version=version)
+            .order_by("-created_at", "-id").values_list("id", flat=True).first())
+
+
+def board(version, query=None, snapshot=None):
+    """What a leaderboard shows: a snapshot's entries (the latest unless given), split into
+    ranked and provisional, under the score weights the query asks for (default: the
+    snapshot's own).
 
     A dict: snapshot, ranked, provisional, weights, custom (True when the weights differ from
     the default), error (why the query's weights could not be used, else None).
     """
-    snapshot = latest_snapshot(version)
+    snapshot = snapshot or latest_snapshot(version)
     result = {"snapshot": snapshot, "ranked": [], "provisional": [], "weights": {},
               "custom": False, "error": None}
     if snapshot is None:
@@ -33,14 +44,49 @@ def board(version, query=None):
     try:
         requested = requested_score_weights(query or {}, snapshot.score_weights)
         if requested is not None and requested != weights:
-            entries, weights = reweighted_entries(snapshot, requested), requested
+            entries, weights = cached_reweighted_entries(snapshot, requested), requested
             result["custom"] = True
     except ValueError as error:
         result["error"] = str(error)
+    entries = with_kinds(entries)
     result["weights"] = weights
     result["ranked"] = [entry for entry in entries if not entry.get("provisional")]
     result["provisional"] = [entry for entry in entries if entry.get("provisional")]
     return result
+
+
+def cached_reweighted_entries(snapshot, weights):
+    """reweighted_entries, kept in the cache: a snapshot never changes, and re-ranking a large
+    board under new weights reads its whole replicate archive."""
+    key = f"reweighted:{snapshot.pk}:{as_query(weights)}"
+    entries = cache.get(key)
+    if entries is None:
+        entries = reweighted_entries(snapshot, weights)
+        cache.set(key, entries, REWEIGHTED_CACHE_SECONDS)
+    return entries
+
+
+def with_kinds(entries):
+    """Entries that all say their submission's kind (snapshots made before they recorded it
+    get it from the submissions)."""
+    missing = {entry["submission_id"] for entry in entries if "kind" not in entry}
+    if not missing:
+        return entries
+    kinds = dict(Submission.objects.filter(pk__in=missing).values_list("pk", "kind"))
+    return [entry if "kind" in entry else {**entry, "kind": kinds.get(entry["submission_id"], "agent")}
+            for entry in entries]
+
+
+def snapshots_of(version):
+    """The version's snapshots, newest first, without their archives or entries."""
+    return (LeaderboardSnapshot.objects.filter(benchmark_version=version)
+            .defer("replicates_npz", "entries").order_by("-created_at", "-id"))
+
+
+def get_snapshot(version, pk):
+    """One snapshot of the version (its archive deferred), or None."""
+    return (LeaderboardSnapshot.objects.filter(benchmark_version=version, pk=pk)
+            .defer("replicates_npz").first())
 
 
 def get_version(slug, number=None):

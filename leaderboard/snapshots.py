@@ -133,6 +133,7 @@ def rebuild_snapshot(version, replicates=None):
                 "evaluation_id": evaluation.pk,
                 "submission_id": evaluation.submission_id,
                 "name": evaluation.submission.name,
+                "kind": evaluation.submission.kind,
                 "trusted": evaluation.submission.trusted,
                 "column": len(columns) + result.names.index(model.name),
                 "components": {name: _estimate(e) for name, e in model.components.items()},

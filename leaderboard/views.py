@@ -1,33 +1,21 @@
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
 
-from leaderboard import provenance, queries
+from leaderboard import board_page, provenance, queries
+from leaderboard.evaluation_page import results_context
 from leaderboard.models import Evaluation
+
+FRONT_PAGE_ROWS = 10
 
 
 def index(request):
-    boards = [
-        {"version": version, "board": queries.board(version),
-         "unranked": queries.unranked_evaluations(version)[:20]}
-        for version in queries.latest_versions()
-    ]
+    boards = []
+    for version in queries.latest_versions():
+        html, _ = board_page.rendered_board(
+            version, {}, board_page.leaderboard_path(version), limit=FRONT_PAGE_ROWS)
+        boards.append({"version": version, "board_html": mark_safe(html),
+                       "unranked": queries.unranked_evaluations(version)[:20]})
     return render(request, "leaderboard/index.html", {"boards": boards})
-
-
-def leaderboard(request, slug, number):
-    """The version's leaderboard; ?w_<component>=<weight> re-weights the score."""
-    version = queries.get_version(slug, number)
-    if version is None:
-        raise Http404(f"no benchmark {slug} v{number}")
-    board = queries.board(version, request.GET)
-    context = {
-        "version": version,
-        "board": board,
-        "unranked": queries.unranked_evaluations(version),
-        "versions": version.benchmark.versions.order_by("-number"),
-    }
-    return render(request, "leaderboard/leaderboard.html", context,
-                  status=400 if board["error"] else 200)
 
 
 def evaluation_detail(request, pk):
@@ -45,4 +33,5 @@ def evaluation_detail(request, pk):
         "queue_position": queries.queue_position(evaluation),
         "progress_percent": round(100 * evaluation.progress_fraction()),
     }
+    context.update(results_context(request, evaluation, context["entry"]))
     return render(request, "leaderboard/evaluation.html", context)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
     "django_q",
     "benchmarks",
     "leaderboard",
@@ -106,6 +107,22 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "leaderboard.pagination.Pagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per client address (anonymous) or per user; a client over its rate gets a 429 saying
+    # when to retry.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("SAFETYGYM_API_RATE_ANON", "600/minute"),
+        "user": os.environ.get("SAFETYGYM_API_RATE_USER", "1200/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SafetyGym API",
+    "DESCRIPTION": "Benchmarks, bootstrap-ranked leaderboards, snapshots and evaluations.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # The evaluation runs inside the task, and its own time limit is enforced by the sandbox; the

@@ -60,3 +60,14 @@ def skip_unless_backend_runs(name):
     if name in os.environ.get("SAFETYGYM_REQUIRE_SANDBOXES", "").split(","):
         pytest.fail(f"the {name} backend is required here but cannot run: {reason}")
     pytest.skip(f"the {name} backend cannot run here: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rendered boards, badges and throttle counters
+    are keyed by ids that the next test's database reuses."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

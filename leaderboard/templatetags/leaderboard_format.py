@@ -23,3 +23,31 @@ def interval(estimate, digits=3):
     if not estimate or estimate.get("low") is None:
         return "—"
     return f"[{estimate['low']:.{int(digits)}f}, {estimate['high']:.{int(digits)}f}]"
+
+
+@register.filter
+def percent(share, digits=0):
+    """0.734 → "73%"; a dash for no value."""
+    if share is None:
+        return "—"
+    return f"{100 * share:.{int(digits)}f}%"
+
+
+@register.filter
+def signed(value, digits=3):
+    """A difference with its sign: +0.012, −0.034."""
+    if value is None:
+        return "—"
+    return f"{value:+.{int(digits)}f}".replace("-", "−")
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def scalars(metrics):
+    """The (name, value) pairs of a suite's metrics that are single values, not tables."""
+    return [(name, value) for name, value in (metrics or {}).items()
+            if not isinstance(value, (dict, list))]

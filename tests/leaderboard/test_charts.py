@@ -62,12 +62,13 @@ def test_reliability_diagram_draws_each_non_empty_bin():
     assert "10 items, accuracy 0.500, mean confidence 0.550" in svg
 
 
-def test_group_bars_show_each_group_and_say_when_one_has_no_data():
-    svg = charts.group_bars([{"label": "women & girls", "value": 0.4, "count": 12},
-                             {"label": "men", "value": None}])
+def test_group_bars_draw_one_bar_per_group_and_series_and_say_when_one_has_no_data():
+    svg = charts.group_bars([{"label": "women & girls", "values": [0.4, 0.6], "count": 1200},
+                             {"label": "men", "values": [None, 0.5]}], ["rotten", "fresh"])
     xml.dom.minidom.parseString(svg)
-    assert "women &amp; girls: 0.400, 12 items" in svg
-    assert "no data" in svg
+    assert "women &amp; girls, rotten: 0.400" in svg and "(1,200)" in svg
+    assert svg.count("<title>") == 3 and "no data" in svg
+    assert ">rotten</text>" in svg and ">fresh</text>" in svg  # the legend
 
 
 def test_grid_background_is_a_css_url_of_the_tick_lines():

@@ -56,8 +56,8 @@ def test_an_evaluation_with_suites_still_running_is_ranked_apart_and_marked(
     assert [(e["name"], e["provisional"]) for e in body["entries"]] == [
         ("complete", False), ("partial", True)]
     page = client.get("/benchmarks/tiny/v1/").content.decode()
-    assert "Provisional" in page and '<span class="tag">provisional</span>' in page
-    assert page.index("complete") < page.index("Provisional") < page.index("partial")
+    assert "Provisional" in page and '<span class="tag provisional">provisional</span>' in page
+    assert page.index("complete") < page.index("<h3>Provisional") < page.index("partial")
 
 
 def test_provisional_models_are_ranked_among_themselves(two_suite_version):

@@ -88,12 +88,14 @@ def test_documented_numpy_lines_recompute_a_reweighted_score(client, three_agent
                                                                                 abs=1e-6)
 
 
-def test_the_page_and_the_api_link_the_download(client, three_agents):
+def test_the_page_and_the_api_link_the_download_of_the_snapshot_they_show(client, three_agents):
     page = client.get("/benchmarks/tiny/v1/").content.decode()
     body = client.get("/api/v1/benchmarks/tiny/v1/leaderboard/").json()
+    snapshot_url = f"/api/v1/snapshots/{LeaderboardSnapshot.objects.latest().pk}/replicates.npz"
 
-    assert f'href="{URL}"' in page
-    assert body["snapshot"]["replicates_npz"] == f"http://testserver{URL}"
+    assert f'href="{snapshot_url}"' in page
+    assert body["snapshot"]["replicates_npz"] == f"http://testserver{snapshot_url}"
+    assert client.get(snapshot_url).content == client.get(URL).content
 
 
 def test_no_snapshot_no_download(client, tiny_version):
