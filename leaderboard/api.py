@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchmarks.models import Benchmark, BenchmarkVersion
-from leaderboard import board_page, board_query, queries
+from leaderboard import board_page, board_query, converters, queries  # noqa: F401 (<id:>)
 from leaderboard.browse_views import cached_comparison
 from leaderboard.models import Evaluation, LeaderboardSnapshot, SuiteResult
 from leaderboard.pagination import Pagination
@@ -502,16 +502,16 @@ urlpatterns = [
     path("benchmarks/<slug:slug>/v<int:number>/compare/", Compare.as_view(), name="api-compare"),
     path("benchmarks/<slug:slug>/v<int:number>/replicates.npz", replicates_npz,
          name="api-replicates"),
-    path("snapshots/<int:pk>/", SnapshotDetail.as_view(), name="api-snapshot"),
-    path("snapshots/<int:pk>/replicates.npz", snapshot_replicates_npz,
+    path("snapshots/<id:pk>/", SnapshotDetail.as_view(), name="api-snapshot"),
+    path("snapshots/<id:pk>/replicates.npz", snapshot_replicates_npz,
          name="api-snapshot-replicates"),
     path("evaluations/", EvaluationList.as_view(), name="api-evaluations"),
-    path("evaluations/<int:pk>/", EvaluationDetail.as_view(), name="api-evaluation"),
-    path("evaluations/<int:pk>/results/", EvaluationResults.as_view(),
+    path("evaluations/<id:pk>/", EvaluationDetail.as_view(), name="api-evaluation"),
+    path("evaluations/<id:pk>/results/", EvaluationResults.as_view(),
          name="api-evaluation-results"),
-    path("evaluations/<int:pk>/results/<slug:suite>/", SuiteResultDetail.as_view(),
+    path("evaluations/<id:pk>/results/<slug:suite>/", SuiteResultDetail.as_view(),
          name="api-suite-result"),
-    path("evaluations/<int:pk>/results/<slug:suite>/items/", SuiteItems.as_view(),
+    path("evaluations/<id:pk>/results/<slug:suite>/items/", SuiteItems.as_view(),
          name="api-suite-items"),
     *router.urls,
 ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from leaderboard import api, browse_views, views
+from leaderboard import api, browse_views, converters, views  # noqa: F401 (converters registers <id:>)
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -14,12 +14,12 @@ urlpatterns = [
     path("benchmarks/<slug:slug>/v<int:number>/snapshots/", browse_views.snapshots,
          name="snapshots"),
     path("benchmarks/<slug:slug>/v<int:number>/compare/", browse_views.compare, name="compare"),
-    path("benchmarks/<slug:slug>/v<int:number>/entries/<int:submission_id>/",
+    path("benchmarks/<slug:slug>/v<int:number>/entries/<id:submission_id>/",
          browse_views.entry_permalink, name="entry"),
-    path("badges/<slug:slug>/<int:submission_id>.svg", browse_views.badge_svg, name="badge-svg"),
-    path("badges/<slug:slug>/<int:submission_id>.json", browse_views.badge_json,
+    path("badges/<slug:slug>/<id:submission_id>.svg", browse_views.badge_svg, name="badge-svg"),
+    path("badges/<slug:slug>/<id:submission_id>.json", browse_views.badge_json,
          name="badge-json"),
-    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation"),
+    path("evaluations/<id:pk>/", views.evaluation_detail, name="evaluation"),
     path("api/v1/", include(api.urlpatterns)),
     path("admin/", admin.site.urls),
 ]

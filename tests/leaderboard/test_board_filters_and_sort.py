@@ -126,7 +126,7 @@ def test_page_csv_and_api_show_the_same_rows_for_a_query(client, board):
     assert api["score_weights"] == {"accuracy": 1.0, "calibration": 0.0}
     assert float(rows[0]["score"]) == pytest.approx(1.0)  # re-weighted: accuracy alone
     assert rows[0]["accuracy_low"] and rows[0]["url"].startswith("http://testserver/evaluations/")
-    assert f'href="/benchmarks/tiny/v1/leaderboard.csv?q=o&amp;sort=-accuracy&amp;w_calibration=0"' in page
+    assert 'href="/benchmarks/tiny/v1/leaderboard.csv?q=o&amp;sort=-accuracy&amp;w_calibration=0"' in page
 
 
 @pytest.mark.django_db
