@@ -71,13 +71,14 @@ def shown_board(version, query, snapshot, strict=False):
             "sections": sections, "total": len(entries)}
 
 
-def rendered_board(version, query, path, limit=None):
+def rendered_board(version, query, path, limit=None, latest_id=None):
     """(html, status) of the board fragment for this query, from the cache when it is there.
 
-    limit: show only the first rows of each section (the front page's short boards).
+    limit: show only the first rows of each section (the front page's short boards);
+    latest_id: the version's latest snapshot id when the caller has looked it up already.
     """
     params = known_params(query)
-    snapshot_id = query.get("snapshot") or queries.latest_snapshot_id(version)
+    snapshot_id = query.get("snapshot") or latest_id or queries.latest_snapshot_id(version)
     digest = hashlib.sha256(urlencode(params).encode()).hexdigest()[:32]
     key = f"board:{CACHE_FORMAT}:{version.pk}:{snapshot_id}:{limit}:{path}:{digest}"
     cached = cache.get(key)

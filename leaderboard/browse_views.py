@@ -34,8 +34,9 @@ def leaderboard(request, slug, number):
     """The version's leaderboard under the query's weights, filters and sort (see
     leaderboard.board_query); ?snapshot=<id> shows a past snapshot."""
     version = version_or_404(slug, number)
-    html, status = board_page.rendered_board(version, request.GET, request.path)
     latest_id = queries.latest_snapshot_id(version)
+    html, status = board_page.rendered_board(version, request.GET, request.path,
+                                             latest_id=latest_id)
     asked = request.GET.get("snapshot")
     context = {
         "version": version,
@@ -219,11 +220,10 @@ def badge_state(slug, submission_id):
         return None
     version = evaluation.benchmark_version
     latest = version.benchmark.versions.order_by("-number").values_list("number", flat=True)[0]
-    snapshot = queries.latest_snapshot(version)
+    snapshot_id = queries.latest_snapshot_id(version)
     entry = None
-    if snapshot is not None:
-        entry = next((e for e in snapshot.entries if e["submission_id"] == int(submission_id)),
-                     None)
+    if snapshot_id is not None:
+        entry = queries.entries_by(snapshot_id)["submission"].get(int(submission_id))
     return {
         "version": version.number,
         "badge": badges.describe({

@@ -1,5 +1,6 @@
 """Read-side helpers shared by the pages, the API and the terminal table."""
 
+import functools
 import shlex
 from pathlib import Path
 
@@ -121,10 +122,21 @@ def queue_position(evaluation):
 
 def leaderboard_entry(evaluation):
     """The evaluation's row in its version's latest snapshot, or None when it is not ranked."""
-    snapshot = latest_snapshot(evaluation.benchmark_version)
-    if snapshot is None:
+    snapshot_id = latest_snapshot_id(evaluation.benchmark_version)
+    if snapshot_id is None:
         return None
-    return next((e for e in snapshot.entries if e["evaluation_id"] == evaluation.pk), None)
+    return entries_by(snapshot_id)["evaluation"].get(evaluation.pk)
+
+
+@functools.lru_cache(maxsize=16)
+def entries_by(snapshot_id):
+    """A snapshot's entries by evaluation id and by submission id: {"evaluation": {...},
+    "submission": {...}}. Kept in the process: a snapshot never changes, and a badge or a
+    model page needs one row of it, not a parse of every row each time."""
+    entries = (LeaderboardSnapshot.objects.filter(pk=snapshot_id)
+               .values_list("entries", flat=True).first()) or []
+    return {"evaluation": {entry["evaluation_id"]: entry for entry in entries},
+            "submission": {entry["submission_id"]: entry for entry in entries}}
 
 
 def reproduce_command(evaluation):

@@ -64,10 +64,14 @@ def skip_unless_backend_runs(name):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: rendered boards, badges and throttle counters
-    are keyed by ids that the next test's database reuses."""
+    """Each test starts with empty caches: rendered boards, badges, throttle counters and the
+    snapshots kept in the process are keyed by ids that the next test's database reuses."""
     from django.core.cache import cache
 
+    from leaderboard.queries import entries_by
+
     cache.clear()
+    entries_by.cache_clear()
     yield
     cache.clear()
+    entries_by.cache_clear()
