@@ -41,6 +41,12 @@ baselines: install
 bench: install
 	$(PY) -m sandbox.bench $(BENCH_OPTIONS)
 
+# The leaderboard page (500 entries) and the badge under load with gunicorn and wrk
+# (apt-get install wrk); a few minutes. Options go in WEB_BENCH_OPTIONS, e.g. "--seconds 30".
+.PHONY: web-bench
+web-bench: install
+	$(PY) -m leaderboard.web_bench $(WEB_BENCH_OPTIONS)
+
 # The sandbox's packages (sandbox/image/requirements.txt) in var/runner/venv, and the runner
 # image built from it without a registry. Both are skipped when already up to date.
 RUNNER_PYTHON := /usr/bin/python3.11

@@ -1,6 +1,9 @@
 """The pages for reading leaderboards: a version's board and its exports, the benchmark's
 dataset card, the snapshot history, the comparison of two entries, permalinks and badges."""
 
+import functools
+
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -8,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 
 from benchmarks.models import Benchmark, Item
@@ -19,7 +23,23 @@ from leaderboard.snapshots import load_replicates
 
 SNAPSHOTS_PER_PAGE = 50
 COMPARE_CACHE_SECONDS = 24 * 3600
-BADGE_CACHE_SECONDS = 60  # how stale a badge may be; the page and API are never cached stale
+# How stale a badge may be: shields.io keeps its copy as long, and image proxies (GitHub's,
+# Hugging Face's) longer still.
+BADGE_CACHE_SECONDS = 300
+
+
+def briefly_cached(view):
+    """Serve the view's responses from the cache for settings.PAGE_CACHE_SECONDS (Django's
+    cache_page: per URL and query, and per cookie once a response varies on it, so no reader
+    gets another's page)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.PAGE_CACHE_SECONDS:
+            return view(request, *args, **kwargs)
+        return cache_page(settings.PAGE_CACHE_SECONDS)(view)(request, *args, **kwargs)
+
+    return wrapped
 
 
 def version_or_404(slug, number):
@@ -30,6 +50,7 @@ def version_or_404(slug, number):
 
 
 @require_GET
+@briefly_cached
 def leaderboard(request, slug, number):
     """The version's leaderboard under the query's weights, filters and sort (see
     leaderboard.board_query); ?snapshot=<id> shows a past snapshot."""

@@ -107,7 +107,9 @@ def unranked_evaluations(version):
     return (
         Evaluation.objects.filter(benchmark_version=version, submission__public=True)
         .exclude(status="finished")
-        .select_related("submission")
+        .select_related("submission", "benchmark_version")
+        # A failed evaluation's log and provenance can be large, and the list shows neither.
+        .defer("log", "provenance", "stats", "submission__description")
         .order_by("-queued_at")
     )
 

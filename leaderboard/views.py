@@ -2,12 +2,14 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
 from leaderboard import board_page, provenance, queries
+from leaderboard.browse_views import briefly_cached
 from leaderboard.evaluation_page import results_context
 from leaderboard.models import Evaluation
 
 FRONT_PAGE_ROWS = 10
 
 
+@briefly_cached
 def index(request):
     boards = []
     for version in queries.latest_versions():

@@ -160,6 +160,10 @@ AGENT_UPLOAD_DIR = DATA_DIR / "agents"
 
 BOOTSTRAP_REPLICATES = int(os.environ.get("SAFETYGYM_BOOTSTRAP_REPLICATES", 2000))
 
+# Leaderboard pages are served from the cache for this many seconds (0: never): a burst of
+# readers costs one render, and a new evaluation shows after at most this long.
+PAGE_CACHE_SECONDS = int(os.environ.get("SAFETYGYM_PAGE_CACHE_SECONDS", 5))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -63,6 +63,12 @@ def skip_unless_backend_runs(name):
 
 
 @pytest.fixture(autouse=True)
+def _pages_are_rendered_afresh(settings):
+    """Tests see each change at once; tests/leaderboard/test_page_cache.py turns it back on."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with empty caches: rendered boards, badges, throttle counters and the
     snapshots kept in the process are keyed by ids that the next test's database reuses."""

@@ -156,7 +156,7 @@ def test_badge_endpoints_serve_the_submission_s_entry(client, ranked_pair):
     svg = client.get(url + ".svg")
 
     assert body["Content-Type"] == "application/json"
-    assert body["Cache-Control"] == "public, max-age=60"
+    assert body["Cache-Control"] == "public, max-age=300"
     shields = body.json()
     assert list(shields) == ["schemaVersion", "label", "message", "color", "isError",
                              "cacheSeconds"]

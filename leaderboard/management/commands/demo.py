@@ -113,10 +113,12 @@ def check_address_free(addr):
         ) from None
 
 
-def stop_worker(worker, grace_s=20):
-    """Stop qcluster and every process it started; nothing may keep running uploaded code."""
+def stop_worker(worker, grace_s=20, first_signal=signal.SIGINT):
+    """Stop qcluster (or another server started in its own session) and every process it
+    started; nothing may keep running uploaded code. first_signal: what asks it to stop
+    (SIGINT, what qcluster expects from a terminal; SIGTERM for gunicorn's graceful stop)."""
     try:
-        os.killpg(worker.pid, signal.SIGINT)  # what qcluster expects from a terminal
+        os.killpg(worker.pid, first_signal)
         worker.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
         pass
