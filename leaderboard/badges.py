@@ -101,15 +101,19 @@ def score_colour(score):
     return next(name for lowest, name, _ in SCORE_COLOURS if score >= lowest)
 
 
-def _number(value):
-    return "—" if value is None or not math.isfinite(value) else f"{value:.2f}"
+def _number(value, digits):
+    return "—" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
 def badge_message(entry):
     """"0.82 [0.79, 0.85] · rank 2–4" from a leaderboard entry; always a string, with a dash
-    for a value that is missing."""
+    for a value that is missing. Two decimals, or three when two would hide the interval."""
     score = entry.get("score") or {}
-    text = f"{_number(score.get('value'))} [{_number(score.get('low'))}, {_number(score.get('high'))}]"
+    value, low, high = score.get("value"), score.get("low"), score.get("high")
+    digits = 2
+    if None not in (low, high) and f"{low:.2f}" == f"{high:.2f}":
+        digits = 3
+    text = f"{_number(value, digits)} [{_number(low, digits)}, {_number(high, digits)}]"
     if entry.get("provisional"):
         return f"{text} · provisional"
     return f"{text} · rank {entry.get('rank_label') or '—'}"

@@ -96,11 +96,14 @@ def _grid(domain, scale, top, bottom):
     )
 
 
+CELL_MARGIN = 12  # room for the first and last tick labels of axis_cell()
+
+
 def interval_cell(estimate, domain, width=180, height=18, provisional=False):
     """One table row's interval on the shared axis: a tiny SVG of `width` pixels. The numbers
     go beside it as text, and the grid behind it (grid_background), so that a board of many
     rows stays light."""
-    scale = Scale(domain, 4, width - 4)
+    scale = Scale(domain, CELL_MARGIN, width - CELL_MARGIN)
     return (
         f'<svg class="interval" width="{width}" height="{height}" aria-hidden="true">'
         f"{_interval_marks(estimate, scale, height / 2, provisional)}</svg>"
@@ -109,7 +112,7 @@ def interval_cell(estimate, domain, width=180, height=18, provisional=False):
 
 def grid_background(domain, width=180, height=18):
     """The axis grid of interval_cell()s as a CSS url() value: one image for every row."""
-    scale = Scale(domain, 4, width - 4)
+    scale = Scale(domain, CELL_MARGIN, width - CELL_MARGIN)
     svg = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}'>"
            + "".join(f"<line x1='{_f(scale(t))}' x2='{_f(scale(t))}' y1='0' y2='{height}' "
                      f"stroke='{GRID_COLOUR.replace('#', '%23')}'/>" for t in ticks(domain))
@@ -119,7 +122,7 @@ def grid_background(domain, width=180, height=18):
 
 def axis_cell(domain, width=180, height=18):
     """The shared axis drawn above a column of interval_cell()s: tick labels only."""
-    scale = Scale(domain, 4, width - 4)
+    scale = Scale(domain, CELL_MARGIN, width - CELL_MARGIN)
     labels = "".join(
         f'<text x="{_f(scale(t))}" y="{height - 4}" text-anchor="middle" font-size="10" '
         f'{FONT} fill="#57606a">{t:g}</text>'

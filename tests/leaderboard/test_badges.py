@@ -99,6 +99,11 @@ def test_missing_values_keep_the_message_a_string():
         assert (badge["message"], badge["isError"]) == (message, False)
 
 
+def test_a_narrow_interval_gets_a_third_decimal():
+    entry = {"score": {"value": 0.8374, "low": 0.8351, "high": 0.8398}, "rank_label": "1"}
+    assert badges.badge_message(entry) == "0.837 [0.835, 0.840] · rank 1"
+
+
 def test_a_provisional_entry_says_so_instead_of_a_rank():
     badge = badges.describe(state(entry={**ENTRY, "provisional": True}))
     assert badge["message"] == "0.82 [0.79, 0.85] · provisional"

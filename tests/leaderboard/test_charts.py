@@ -25,10 +25,10 @@ def test_ticks_are_round_numbers_inside_the_domain():
 
 
 def test_interval_cell_places_low_point_and_high_on_the_shared_scale():
-    svg = charts.interval_cell({"value": 0.5, "low": 0.25, "high": 0.75}, (0.0, 1.0), width=108)
-    # x = 4 + value * 100 for a 108-pixel cell.
-    assert 'x1="29" x2="79"' in svg
-    assert 'cx="54"' in svg
+    svg = charts.interval_cell({"value": 0.5, "low": 0.25, "high": 0.75}, (0.0, 1.0), width=124)
+    # x = 12 + value * 100 for a 124-pixel cell (12 pixels kept each side for tick labels).
+    assert 'x1="37" x2="87"' in svg
+    assert 'cx="62"' in svg
     assert "<line" not in charts.interval_cell({"value": None, "low": None, "high": None},
                                                (0.0, 1.0))
 
