@@ -173,3 +173,23 @@ def test_the_rendered_board_is_served_from_the_cache_until_a_new_snapshot(client
     assert "newcomer" not in again
     run_evaluation(queued_evaluation(KEYWORD_AGENT, name="newcomer").pk)
     assert "newcomer" in client.get("/benchmarks/tiny/v1/").content.decode()
+
+
+@pytest.mark.django_db
+def test_integrity_flags_are_shown_and_can_be_filtered(client, board):
+    from leaderboard.models import LeaderboardSnapshot
+
+    snapshot = LeaderboardSnapshot.objects.latest()
+    entries = snapshot.entries
+    lookup = next(e for e in entries if e["name"] == "lookup <b>")
+    lookup["integrity_flags"] = [{"code": "archive_holds_evaluation_texts",
+                                  "message": "the archive holds 100% of the <evaluation> texts"}]
+    LeaderboardSnapshot.objects.filter(pk=snapshot.pk).update(entries=entries)
+
+    page = client.get("/benchmarks/tiny/v1/").content.decode()
+    assert 'class="flagged"' in page
+    assert "flagged: the archive holds 100% of the &lt;evaluation&gt; texts" in page
+    flagged = client.get("/api/v1/benchmarks/tiny/v1/leaderboard/?flagged=yes").json()
+    assert [e["name"] for e in flagged["entries"]] == ["lookup <b>"]
+    csv_text = client.get("/benchmarks/tiny/v1/leaderboard.csv?flagged=no").content.decode()
+    assert "lookup" not in csv_text and "keywords" in csv_text
