@@ -51,3 +51,9 @@ def scalars(metrics):
     """The (name, value) pairs of a suite's metrics that are single values, not tables."""
     return [(name, value) for name, value in (metrics or {}).items()
             if not isinstance(value, (dict, list))]
+
+
+@register.filter
+def words(name):
+    """A stored key as words: rows_after_dedup → "rows after dedup"."""
+    return str(name).replace("_", " ")
