@@ -23,3 +23,10 @@ def interval(estimate, digits=3):
     if not estimate or estimate.get("low") is None:
         return "—"
     return f"[{estimate['low']:.{int(digits)}f}, {estimate['high']:.{int(digits)}f}]"
+
+
+@register.filter
+def scalars(metrics):
+    """The (name, value) pairs of a suite's metrics that are single values, not tables."""
+    return [(name, value) for name, value in (metrics or {}).items()
+            if not isinstance(value, (dict, list))]
