@@ -122,7 +122,7 @@ def test_sensitive_attributes_of_a_known_record_agent():
     assert sex["equalized_odds_difference"] == pytest.approx(1.0)
     assert sex["groups"]["Female"] == {"accuracy": 0.75, "selection_rate": 0.0,
                                        "true_positive_rate": 0.0, "false_positive_rate": 0.0,
-                                       "count": 4.0}
+                                       "count": 4}
     race = outcome.metrics["attributes"]["race"]
     # White: 2 of 5 selected; Black: 2 of 3.
     assert race["demographic_parity_difference"] == pytest.approx(2 / 3 - 2 / 5)
