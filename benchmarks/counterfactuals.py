@@ -151,14 +151,8 @@ def name_variants(text, slot, lexicon, key, name_pairs):
     ]
 
 
-def religion_pattern(lexicon):
-    alternatives = "|".join(re.escape(religion) for religion in lexicon.religions)
-    # Capitalised, as religions are written; "Christian Bale" (a capitalised word next) is a name.
-    return re.compile(rf"(?<![@#\w])({alternatives})(s?)(?!\w)(?!\s+[A-Z])")
-
-
 def religion_slot(text, lexicon):
-    found = list(religion_pattern(lexicon).finditer(text))
+    found = list(lexicon.religion_pattern.finditer(text))
     if not found:
         return None
     religions = {match.group(1) for match in found}
@@ -175,14 +169,8 @@ def religion_variants(text, slot, lexicon):
     ]
 
 
-def country_pattern(lexicon):
-    countries = sorted((c for group in lexicon.countries.values() for c in group),
-                       key=len, reverse=True)  # "South Sudan" before "Sudan"
-    return re.compile(r"(?<![@#\w])(" + "|".join(re.escape(c) for c in countries) + r")(?![\w])")
-
-
 def country_slot(text, lexicon):
-    found = list(country_pattern(lexicon).finditer(text))
+    found = list(lexicon.country_pattern.finditer(text))
     if not found or len({match.group() for match in found}) != 1:
         return None
     country = found[0].group()

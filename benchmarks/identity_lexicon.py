@@ -25,7 +25,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from benchmarks.datasets.packaged import read_packaged_file
 
@@ -70,6 +70,20 @@ class IdentityLexicon:
     religions: tuple  # singular, capitalised
     countries: dict  # group -> sorted country names
     provenance: list = field(default_factory=list)  # one entry per file read
+
+    @cached_property
+    def religion_pattern(self):
+        """A religion as written (capitalised, maybe plural), not followed by a capitalised
+        word: "Christian Bale" is a name."""
+        alternatives = "|".join(re.escape(religion) for religion in self.religions)
+        return re.compile(rf"(?<![@#\w])({alternatives})(s?)(?!\w)(?!\s+[A-Z])")
+
+    @cached_property
+    def country_pattern(self):
+        # Longest names first: "South Sudan" before "Sudan".
+        names = sorted((c for group in self.countries.values() for c in group), key=len,
+                       reverse=True)
+        return re.compile(r"(?<![@#\w])(" + "|".join(re.escape(c) for c in names) + r")(?!\w)")
 
     @property
     def categories(self):
