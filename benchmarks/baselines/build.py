@@ -98,27 +98,30 @@ def check_lexicon_rule(agent, texts, probabilities):
         raise AssertionError(f"{agent.__name__}: argmax differs from the published rule")
 
 
-def build_tfidf_lr(folder, public):
+def fit_tfidf_lr(folder, texts, targets, binary):
+    """TF-IDF (word 1-2 grams) + logistic regression on texts, written as the agent's
+    vocabulary.json and weights.npz; binary: one coefficient vector (P of the second label),
+    else one row per class. Returns the build's parameters."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    texts, fresh = texts_and_targets(public)
     pipeline = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), min_df=2),
         LogisticRegression(C=1.0, max_iter=1000),
     )
-    pipeline.fit(texts, fresh)
+    pipeline.fit(texts, targets)
     vectorizer, classifier = pipeline
     terms = [None] * len(vectorizer.vocabulary_)
     for term, column in vectorizer.vocabulary_.items():
         terms[column] = term
     write_json(folder / "vocabulary.json", terms, indent=0)
+    coef, intercept = classifier.coef_.astype(np.float64), classifier.intercept_.astype(np.float64)
     write_npz(
         folder / "weights.npz",
         idf=vectorizer.idf_.astype(np.float64),
-        coef=classifier.coef_[0].astype(np.float64),
-        intercept=np.float64(classifier.intercept_[0]),
+        coef=coef[0] if binary else coef,
+        intercept=np.float64(intercept[0]) if binary else intercept,
     )
     # The agent re-implements the transform in numpy: it must give scikit-learn's numbers.
     agent = load_agent(folder)
@@ -132,6 +135,10 @@ def build_tfidf_lr(folder, public):
         "vocabulary_size": len(terms),
         "max_difference_from_sklearn_on_public": float(difference),
     }
+
+
+def build_tfidf_lr(folder, public):
+    return fit_tfidf_lr(folder, *texts_and_targets(public), binary=True)
 
 
 def build_minilm_lr(folder, public):

@@ -13,7 +13,7 @@
 import numpy as np
 from scipy.optimize import minimize
 
-from benchmarks.baselines.build import load_agent, write_json, write_npz
+from benchmarks.baselines.build import fit_tfidf_lr, load_agent, write_json, write_npz
 from benchmarks.datasets import splits, tweet_sentiment
 
 TRAIN_SAMPLE = 12000
@@ -53,29 +53,7 @@ def build_lexicon(folder, dataset):
 
 
 def build_tfidf_lr(folder, dataset):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    texts, classes = texts_and_classes(dataset.split("public"))
-    pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2),
-                             LogisticRegression(C=1.0, max_iter=1000))
-    pipeline.fit(texts, classes)
-    vectorizer, classifier = pipeline
-    terms = [None] * len(vectorizer.vocabulary_)
-    for term, column in vectorizer.vocabulary_.items():
-        terms[column] = term
-    write_json(folder / "vocabulary.json", terms, indent=0)
-    write_npz(folder / "weights.npz", idf=vectorizer.idf_.astype(np.float64),
-              coef=classifier.coef_.astype(np.float64),
-              intercept=classifier.intercept_.astype(np.float64))
-    # The agent re-implements the transform in numpy: it must give scikit-learn's numbers.
-    agent = load_agent(folder)
-    difference = np.max(np.abs(np.asarray(agent.predict(texts)) - pipeline.predict_proba(texts)))
-    if difference > 1e-12:
-        raise AssertionError(f"tfidf_lr agent differs from scikit-learn by {difference:.2e}")
-    return {"ngram_range": [1, 2], "min_df": 2, "C": 1.0, "vocabulary_size": len(terms),
-            "max_difference_from_sklearn_on_public": float(difference)}
+    return fit_tfidf_lr(folder, *texts_and_classes(dataset.split("public")), binary=False)
 
 
 def build_minilm_lr(folder, dataset):
