@@ -1,6 +1,6 @@
-"""The spine end to end on real data: the four baselines on rt-sentiment v1 through the sandbox
-give the published accuracies, and the paired bootstrap ranks the learned ones above the
-lexicons."""
+"""The spine end to end on real data: the four baselines on rt-sentiment's latest version
+through the sandbox give the published accuracies, and the paired bootstrap ranks the learned
+ones above the lexicons."""
 
 import pytest
 
