@@ -46,7 +46,8 @@ def record_version(db):
     return version
 
 
-def test_a_record_agent_is_scored_for_fairness_through_the_sandbox(record_version, write_agent):
+def test_a_record_agent_is_scored_for_fairness_through_the_sandbox(record_version, write_agent,
+                                                                  client):
     submission = create_agent_submission(write_agent(RECORD_AGENT), name="records", trusted=True)
     evaluation = Evaluation.objects.create(submission=submission, benchmark_version=record_version)
 
@@ -68,6 +69,8 @@ def test_a_record_agent_is_scored_for_fairness_through_the_sandbox(record_versio
     assert entry["metrics"]["equalized_odds_difference"] == pytest.approx(
         fairness.metrics["equalized_odds_difference"])
     assert "stratified by" in LeaderboardSnapshot.objects.latest().method
+    page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
+    assert "By sex" in page and "By race" in page and "true-positive rate" in page
 
 
 def test_a_text_agent_on_a_record_benchmark_is_refused_by_name(record_version, write_agent):
