@@ -48,21 +48,19 @@ def trees():
 
 
 def raw_scores(rows):
+    """Every row down every tree at once: (rows, trees) node indices, one level per step."""
     model = trees()
     left, right = model["left"].astype(np.int64), model["right"].astype(np.int64)
     feature = model["feature"].astype(np.int64)
-    everyone = np.arange(len(rows))
-    total = np.zeros(len(rows))
-    for root in model["roots"].astype(np.int64):
-        node = np.full(len(rows), root)
-        while True:
-            inner = left[node] >= 0
-            if not inner.any():
-                break
-            goes_left = rows[everyone, np.where(inner, feature[node], 0)] <= model["threshold"][node]
-            node = np.where(inner, np.where(goes_left, left[node], right[node]), node)
-        total += model["value"][node]
-    return float(model["prior"]) + float(model["learning_rate"]) * total
+    node = np.broadcast_to(model["roots"].astype(np.int64), (len(rows), len(model["roots"])))
+    row = np.arange(len(rows))[:, None]
+    while True:
+        inner = left[node] >= 0
+        if not inner.any():
+            break
+        goes_left = rows[row, feature[node]] <= model["threshold"][node]
+        node = np.where(inner, np.where(goes_left, left[node], right[node]), node)
+    return float(model["prior"]) + float(model["learning_rate"]) * model["value"][node].sum(axis=1)
 
 
 def predict(inputs):
