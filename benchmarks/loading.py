@@ -36,7 +36,7 @@ def build_version_rows(spec, number):
                 "split": item.split,
                 "position": positions[item.split],
                 "text": item.text,
-                "record": None,
+                "record": getattr(item, "record", None),
                 "label": labels.index(item.label),
                 "source_id": item.source_id or "",
             }
@@ -79,7 +79,7 @@ def load_benchmark(slug, number=None):
             benchmark=benchmark,
             number=number,
             labels=labels,
-            input_kind="text",
+            input_kind=getattr(dataset, "input_kind", "text"),
             provenance=dataset.provenance,
             suites=version_spec.suites,
             bootstrap_seed=version_spec.bootstrap_seed,

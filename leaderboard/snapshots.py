@@ -8,7 +8,8 @@ from django.conf import settings
 
 from benchmarks.suites import ResamplingUnits
 from leaderboard.models import Evaluation, LeaderboardSnapshot
-from leaderboard.ranking import ModelOutcomes, design_from_keys, rank, score_models
+from leaderboard.fairness_scoring import fairness_statistics
+from leaderboard.ranking import ModelOutcomes, design_from_row_units, rank, score_models
 
 
 def ranked_evaluations(version):
@@ -59,14 +60,29 @@ def outcomes_of(evaluation):
 
 
 def resampling_design(evaluations, n_items):
-    """The design the quality suite declared for its rows (the ranked items). Every evaluation
-    of a version ran the same suite on the same items, so their declarations must agree."""
-    declarations = [quality_result(e).units for e in evaluations]
-    if any(units != declarations[0] for units in declarations):
-        raise ValueError("the evaluations of this version declare different resampling units; "
-                         "a suite that changed its units must be a new benchmark version")
-    units = ResamplingUnits.from_json(declarations[0])
-    return design_from_keys(n_items, units.clusters, units.strata)
+    """The design the suites declared for their rows (per suite: which item each row is made
+    from, and the strata it must keep). Every evaluation of a version ran the same suites on the
+    same items, so their declarations of one suite must agree."""
+    declared = {}
+    for evaluation in evaluations:
+        for result in evaluation.suites.all():
+            units = declared.setdefault(result.suite, result.units)
+            if units != result.units:
+                raise ValueError(
+                    f"the evaluations of this version declare different resampling units for "
+                    f"the {result.suite} suite; a suite that changed its units must be a new "
+                    "benchmark version")
+    # The quality suite's rows are the items: its clusters group items. Other suites' rows are
+    # made from items, and name them by position.
+    item_clusters, declarations = None, []
+    for suite in sorted(declared):
+        units = ResamplingUnits.from_json(declared[suite])
+        if suite == "quality":
+            item_clusters = units.clusters
+            declarations.append((None, units.strata))
+        else:
+            declarations.append((units.clusters, units.strata))
+    return design_from_row_units(n_items, item_clusters, declarations)
 
 
 def rank_label(low, high):
@@ -124,6 +140,7 @@ def rebuild_snapshot(version, replicates=None):
         result = rank(
             [outcomes_of(e) for e in evaluations], labels, len(version.labels),
             seed=version.bootstrap_seed, replicates=replicates, design=design,
+            **fairness_statistics(version, evaluations, labels),
         )
         by_name = {f"evaluation-{e.pk}": e for e in evaluations}
         group = []

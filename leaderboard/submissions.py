@@ -80,7 +80,8 @@ def baseline_folders(slug):
 def baseline_name(folder):
     """The leaderboard name of a baseline folder (tfidf_lr → TF-IDF + LR)."""
     names = {"vader": "VADER", "textblob": "TextBlob", "tfidf_lr": "TF-IDF + LR",
-             "minilm_lr": "MiniLM + LR"}
+             "minilm_lr": "MiniLM + LR", "logistic_regression": "Logistic regression",
+             "gradient_boosting": "Gradient boosting"}
     return names.get(folder.name, folder.name)
 
 

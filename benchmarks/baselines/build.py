@@ -1,6 +1,6 @@
-"""Train the rt-sentiment baselines on the public split and write their weights next to agent.py.
+"""Train every benchmark's baselines on its public split and write their weights next to agent.py.
 
-    python -m benchmarks.baselines.build [--only NAME]
+    python -m benchmarks.baselines.build [--benchmark SLUG] [--only NAME]
 
 Every baseline is trained from the public split only, deterministically (no randomness is
 involved: closed-form lexicons, lbfgs fits, a fixed encoder), and its weights are written as
@@ -23,7 +23,7 @@ from scipy.optimize import minimize_scalar
 from benchmarks.datasets import rt_sentiment
 from benchmarks.suites import quality
 
-AGENTS_DIR = Path(__file__).parent / "rt-sentiment"
+BASELINES_DIR = Path(__file__).parent
 FRESH = rt_sentiment.LABELS.index("fresh")
 
 
@@ -90,33 +90,38 @@ def build_lexicon(folder, public):
 
 
 def check_lexicon_rule(agent, texts, probabilities):
-    """The argmax must be exactly the published rule, score >= 0 -> fresh."""
-    rule = np.array([agent.score(text) >= 0 for text in texts])
-    if not np.array_equal(np.argmax(probabilities, axis=1) == FRESH, rule):
-        raise AssertionError(f"{agent.__name__}: argmax differs from the `score >= 0` rule")
+    """The argmax must be exactly the published rule: `agent.rule(score)` where the agent has
+    one (three classes), else score >= 0 -> fresh."""
+    rule = getattr(agent, "rule", lambda score: int(score >= 0))
+    expected = np.array([rule(agent.score(text)) for text in texts])
+    if not np.array_equal(np.argmax(probabilities, axis=1), expected):
+        raise AssertionError(f"{agent.__name__}: argmax differs from the published rule")
 
 
-def build_tfidf_lr(folder, public):
+def fit_tfidf_lr(folder, texts, targets, binary):
+    """TF-IDF (word 1-2 grams) + logistic regression on texts, written as the agent's
+    vocabulary.json and weights.npz; binary: one coefficient vector (P of the second label),
+    else one row per class. Returns the build's parameters."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    texts, fresh = texts_and_targets(public)
     pipeline = make_pipeline(
         TfidfVectorizer(ngram_range=(1, 2), min_df=2),
         LogisticRegression(C=1.0, max_iter=1000),
     )
-    pipeline.fit(texts, fresh)
+    pipeline.fit(texts, targets)
     vectorizer, classifier = pipeline
     terms = [None] * len(vectorizer.vocabulary_)
     for term, column in vectorizer.vocabulary_.items():
         terms[column] = term
     write_json(folder / "vocabulary.json", terms, indent=0)
+    coef, intercept = classifier.coef_.astype(np.float64), classifier.intercept_.astype(np.float64)
     write_npz(
         folder / "weights.npz",
         idf=vectorizer.idf_.astype(np.float64),
-        coef=classifier.coef_[0].astype(np.float64),
-        intercept=np.float64(classifier.intercept_[0]),
+        coef=coef[0] if binary else coef,
+        intercept=np.float64(intercept[0]) if binary else intercept,
     )
     # The agent re-implements the transform in numpy: it must give scikit-learn's numbers.
     agent = load_agent(folder)
@@ -130,6 +135,10 @@ def build_tfidf_lr(folder, public):
         "vocabulary_size": len(terms),
         "max_difference_from_sklearn_on_public": float(difference),
     }
+
+
+def build_tfidf_lr(folder, public):
+    return fit_tfidf_lr(folder, *texts_and_targets(public), binary=True)
 
 
 def build_minilm_lr(folder, public):
@@ -155,6 +164,22 @@ BASELINES = {
 }
 
 
+def benchmark_baselines():
+    """benchmark slug -> (dataset loader, {baseline name: builder(folder, dataset)})."""
+    from benchmarks.baselines import adult_income, tweet_sentiment
+    from benchmarks.datasets import DATASETS
+
+    def on_public(builder):
+        return lambda folder, dataset: builder(folder, dataset.split("public"))
+
+    return {
+        "rt-sentiment": (DATASETS["rt-sentiment"],
+                         {name: on_public(builder) for name, builder in BASELINES.items()}),
+        "tweet-sentiment": (DATASETS["tweet-sentiment"], tweet_sentiment.BASELINES),
+        "adult-income": (DATASETS["adult-income"], adult_income.BASELINES),
+    }
+
+
 class InProcessClient:
     """The client interface the suites expect, over an agent module imported in this process."""
 
@@ -168,31 +193,31 @@ class InProcessClient:
         return probabilities
 
 
-def evaluate(folder, items):
-    """(quality outcome, seconds to predict) of the agent in folder on items."""
+def evaluate(folder, items, labels=rt_sentiment.LABELS):
+    """(quality outcome, seconds to predict) of the agent in folder on dataset items."""
     agent = load_agent(folder)
+    inputs = [item.record if item.record is not None else item.text for item in items]
     started = time.perf_counter()
-    outcome = quality.run(InProcessClient(agent), items, {"labels": rt_sentiment.LABELS})
+    outcome = quality.run(InProcessClient(agent),
+                          [{"input": given, "label": item.label} for given, item in zip(inputs, items)],
+                          {"labels": labels})
     seconds = time.perf_counter() - started
     if hasattr(agent, "score"):
-        check_lexicon_rule(
-            agent, [item.text for item in items], np.array(outcome.per_item["probabilities"])
-        )
+        check_lexicon_rule(agent, inputs, np.array(outcome.per_item["probabilities"]))
     return outcome, seconds
 
 
-def build(name, dataset):
-    folder = AGENTS_DIR / name
-    public = dataset.split("public")
+def build(benchmark, name, dataset, builder):
+    folder = BASELINES_DIR / benchmark / name
     started = time.perf_counter()
-    parameters = BASELINES[name](folder, public)
+    parameters = builder(folder, dataset)
     build_seconds = time.perf_counter() - started
     write_json(
         folder / "training.json",
         {
             "baseline": name,
             "trained_on": "public",
-            "n_train": len(public),
+            "n_train": parameters.pop("n_train", len(dataset.split("public"))),
             "dataset": {
                 key: dataset.provenance[key]
                 for key in ("package", "version", "file", "sha256", "split_seed")
@@ -201,33 +226,37 @@ def build(name, dataset):
         },
         indent=1,
     )
-    outcome, predict_seconds = evaluate(folder, dataset.split("evaluation"))
+    outcome, predict_seconds = evaluate(folder, dataset.split("evaluation"), dataset.labels)
     return build_seconds, predict_seconds, outcome.metrics
 
 
 def main(argv=None):
+    registry = benchmark_baselines()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--only",
-        choices=sorted(BASELINES),
-        action="append",
-        help="build only this baseline (repeatable)",
-    )
+    parser.add_argument("--benchmark", choices=sorted(registry), action="append",
+                        help="build only this benchmark's baselines (repeatable)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="build only the baseline of this name (repeatable)")
     arguments = parser.parse_args(argv)
-    dataset = rt_sentiment.load()
-    for name in arguments.only or list(BASELINES):
-        build_seconds, predict_seconds, metrics = build(name, dataset)
-        sizes = {
-            path.name: path.stat().st_size
-            for path in sorted((AGENTS_DIR / name).iterdir())
-            if path.is_file()
-        }
-        print(
-            f"{name:10s} accuracy {metrics['accuracy']:.4f}  macro_f1 {metrics['macro_f1']:.4f}  "
-            f"ece {metrics['ece']:.4f}  on {metrics['n_items']} evaluation items; "
-            f"build {build_seconds:.1f} s, predict {predict_seconds:.1f} s; files {sizes}",
-            flush=True,
-        )
+    for benchmark in arguments.benchmark or list(registry):
+        load, builders = registry[benchmark]
+        names = [name for name in builders if not arguments.only or name in arguments.only]
+        if not names:
+            continue
+        dataset = load()
+        for name in names:
+            build_seconds, predict_seconds, metrics = build(benchmark, name, dataset,
+                                                            builders[name])
+            folder = BASELINES_DIR / benchmark / name
+            sizes = {path.name: path.stat().st_size for path in sorted(folder.iterdir())
+                     if path.is_file()}
+            print(
+                f"{benchmark}/{name:19s} accuracy {metrics['accuracy']:.4f}  "
+                f"macro_f1 {metrics['macro_f1']:.4f}  ece {metrics['ece']:.4f}  on "
+                f"{metrics['n_items']} evaluation items; build {build_seconds:.1f} s, "
+                f"predict {predict_seconds:.1f} s; files {sizes}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

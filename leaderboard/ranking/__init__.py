@@ -49,6 +49,7 @@ from leaderboard.ranking.weights import (
     bootstrap_weights,
     cluster_counts,
     design_from_keys,
+    design_from_row_units,
     independent_items,
     replicate_weights,
 )
@@ -57,7 +58,7 @@ __all__ = [
     "CONFIDENCE_LEVEL", "METHOD", "MIN_REPLICATES", "REPLICATE_DTYPE", "Estimate",
     "ModelOutcomes", "ModelRanking", "RankingResult", "ResamplingDesign", "Scores", "Statistic",
     "beats", "bootstrap_weights", "bounded_interval", "cluster_counts", "describe_method",
-    "design_from_keys", "evaluate", "evaluate_with_point", "independent_items", "percentile_interval",
+    "design_from_keys", "design_from_row_units", "evaluate", "evaluate_with_point", "independent_items", "percentile_interval",
     "quality_statistics", "rank", "rank_intervals", "reliability_score", "replicate_weights",
     "score_models", "simultaneous_beats", "summarize", "weighted_accuracy", "weighted_ece",
     "weighted_macro_f1", "weighted_mean", "wilson_interval",

@@ -255,12 +255,17 @@ def rank(
     failed: Sequence[str] = (),
     confidence_level: float = CONFIDENCE_LEVEL,
     calibration_bins: int = CALIBRATION_BINS,
+    extra_components: Mapping[str, Statistic] | None = None,
+    extra_metrics: Mapping[str, Statistic] | None = None,
 ) -> RankingResult:
     """Rank models scored on the same items by their reliability score.
 
     The score's components are accuracy, calibration (1 - ECE) and each of the models'
     item_scores; score_weights re-weights them (default: the unweighted mean). Macro-F1 and
     ECE are reported with intervals too; calibration_bins is the benchmark's ECE bin count.
+    extra_components and extra_metrics add statistics of the models (in the order of `models`)
+    that are not means over the items, e.g. fairness gaps of per-group sums
+    (leaderboard.ranking.fairness); they are computed inside each replicate like the others.
     design says which items resample together and which groups must appear (default: every
     item on its own). Models named in failed have no outcomes: they are listed last with no
     score.
@@ -309,6 +314,10 @@ def rank(
         if not np.all((values >= 0) & (values <= 1)):
             raise ValueError(f"item score {name!r} must be finite and within [0, 1]")
         components[name] = mean_statistic(values)
+    for name, statistic in {**(extra_components or {}), **(extra_metrics or {})}.items():
+        if name in components or name in metrics:
+            raise ValueError(f"the statistic {name!r} is defined twice")
+        (components if name in (extra_components or {}) else metrics)[name] = statistic
 
     statistics = {**components, **metrics}
     weights = replicate_weights(design, replicates, seed=seed)

@@ -142,3 +142,37 @@ def _covers_every_index(indices: np.ndarray, size: int) -> bool:
     if indices.min() < 0 or indices.max() >= size:
         return False
     return bool(np.all(np.bincount(indices, minlength=size) > 0))
+
+
+def design_from_row_units(
+    n_items: int,
+    item_clusters: Sequence[Hashable] | None,
+    declarations: Sequence[tuple[Sequence[int] | None, Sequence[Hashable] | None]],
+) -> ResamplingDesign:
+    """The design of a benchmark version's items from the resampling units its suites declared.
+
+    item_clusters: each item's cluster key, as the suite whose rows are the items declares it
+    (None: every item its own cluster). declarations: per suite, (clusters, strata) of its
+    rows (benchmarks.suites.ResamplingUnits): clusters None when row i is item i, else the
+    position of each row's source item; strata None, or each row's stratum. The rows made from
+    an item are drawn with it. An item's stratum combines the strata its rows have in each
+    suite (items no suite stratifies share one), so every stratum of every suite keeps its size
+    in every replicate.
+    """
+    stratified = [(clusters, strata) for clusters, strata in declarations if strata is not None]
+    if not stratified:
+        return design_from_keys(n_items, item_clusters)
+    stratum_of_item: list[list] = [[None] * len(stratified) for _ in range(n_items)]
+    for suite, (clusters, strata) in enumerate(stratified):
+        items = range(len(strata)) if clusters is None else clusters
+        if len(items) != len(strata):
+            raise ValueError(f"{len(items)} cluster keys for {len(strata)} strata")
+        for item, stratum in zip(items, strata):
+            if not 0 <= item < n_items:
+                raise ValueError(f"a row names item {item}; the version has {n_items} items")
+            current = stratum_of_item[item][suite]
+            if current is not None and current != stratum:
+                raise ValueError(f"the rows of item {item} lie in different strata "
+                                 f"({current!r}, {stratum!r}); an item is drawn as a whole")
+            stratum_of_item[item][suite] = stratum
+    return design_from_keys(n_items, item_clusters, [tuple(keys) for keys in stratum_of_item])

@@ -99,9 +99,11 @@ def test_minilm_baseline_predicts_probabilities(tmp_path):
     check_rows(probe("minilm_lr", tmp_path))
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_agents_are_self_contained_data_files_without_pickles(name):
-    folder = BASELINES_DIR / name
+EVERY_BASELINE = sorted(path.parent for path in BASELINES_DIR.parent.glob("*/*/agent.py"))
+
+
+@pytest.mark.parametrize("folder", EVERY_BASELINE, ids=lambda folder: f"{folder.parent.name}/{folder.name}")
+def test_agents_are_self_contained_data_files_without_pickles(folder):
     tree = ast.parse((folder / "agent.py").read_text())
     imported = {
         alias.name.split(".")[0]

@@ -5,25 +5,27 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from benchmarks import catalog
 from leaderboard import queries
 from leaderboard.models import Evaluation
 from leaderboard.submissions import resolve_version, submit_baselines
 from leaderboard.tasks import chosen_backend, requeue_stale
 from leaderboard.terminal import format_leaderboard
 
-BENCHMARK = "rt-sentiment"
 PR_SET_PDEATHSIG = 1
 
 
 class Command(BaseCommand):
     help = (
-        "The demo: load rt-sentiment, evaluate the baselines through the queue and the sandbox "
-        "with a worker, print the leaderboard, then serve it (the worker keeps running)."
+        "The demo: load the latest version of every benchmark, evaluate its baselines through the "
+        "queue and the sandbox with a worker, print the leaderboards, then serve them (the "
+        "worker keeps running)."
     )
 
     def add_arguments(self, parser):
@@ -38,19 +40,24 @@ class Command(BaseCommand):
         started = time.monotonic()
         if not no_serve:
             check_address_free(addr)  # before minutes of evaluating, not after
-        version = resolve_version(BENCHMARK)
-        self.stdout.write(f"{version}: {version.items.count()} items loaded")
+        versions = [resolve_version(slug) for slug in catalog.BENCHMARKS]
+        for version in versions:
+            self.stdout.write(f"{version}: {version.items.count()} items loaded")
         # No worker of this demo runs yet: anything still marked running was interrupted.
         for evaluation in requeue_stale(max_heartbeat_age_s=120):
             self.stdout.write(f"requeued interrupted evaluation {evaluation.pk}")
-        evaluations = submit_baselines(version)
-        self.stdout.write(f"baselines: {', '.join(e.submission.name for e in evaluations)}")
+        evaluations = []
+        for version in versions:
+            queued = submit_baselines(version)
+            self.stdout.write(f"{version} baselines: {', '.join(e.submission.name for e in queued)}")
+            evaluations += queued
         self.stdout.write(f"sandbox: {chosen_backend()[1]}")
         worker = self.start_worker()
         try:
             self.wait_for(evaluations, worker)
-            self.stdout.write("")
-            self.stdout.write(format_leaderboard(version, queries.latest_snapshot(version)))
+            for version in versions:
+                self.stdout.write("")
+                self.stdout.write(format_leaderboard(version, queries.latest_snapshot(version)))
             self.stdout.write(f"\ndemo work took {time.monotonic() - started:.0f} s "
                               f"(sandbox: {chosen_backend()[1]})")
             if no_serve:
@@ -77,19 +84,17 @@ class Command(BaseCommand):
         ids = [e.pk for e in evaluations]
         last = None
         while True:
-            rows = list(Evaluation.objects.filter(pk__in=ids).select_related("submission"))
-            line = " | ".join(
-                f"{e.submission.name}: {e.status}"
-                + (f" {round(100 * e.progress_fraction())}%" if e.status == "running" else "")
-                for e in sorted(rows, key=lambda e: e.pk)
-            )
+            rows = list(Evaluation.objects.filter(pk__in=ids)
+                        .select_related("submission", "benchmark_version__benchmark"))
+            line = progress_line(rows)
             if line != last:
                 self.stdout.write(line)
                 last = line
             if all(not e.is_active for e in rows):
                 for e in rows:
                     if e.status == "failed":
-                        self.stderr.write(f"{e.submission.name} failed: {e.failure_category}: "
+                        self.stderr.write(f"{e.submission.name} on {e.benchmark_version} failed: "
+                                          f"{e.failure_category}: "
                                           f"{e.failure_message}")
                 return
             if worker.poll() is not None:
@@ -111,6 +116,20 @@ def check_address_free(addr):
             f"Cannot serve at {addr}: {error.strerror or error}. Choose another address, e.g. "
             f"`make demo DEMO_ADDR=127.0.0.1:{port + 1}`."
         ) from None
+
+
+def progress_line(evaluations):
+    """How many evaluations are in each state, then the ones under way with their suite and
+    share done: one line for any number of benchmarks."""
+    counts = Counter(e.status for e in evaluations)
+    line = ", ".join(f"{counts[status]} {status}" for status, _ in Evaluation.STATUSES
+                     if counts[status])
+    for e in sorted(evaluations, key=lambda e: e.pk):
+        if e.status in ("preparing", "running", "scoring"):
+            suite = f" {e.current_suite}" if e.current_suite else ""
+            line += (f" | {e.submission.name} on {e.benchmark_version}: {e.status}{suite} "
+                     f"{round(100 * e.progress_fraction())}%")
+    return line
 
 
 def stop_worker(worker, grace_s=20, first_signal=signal.SIGINT):

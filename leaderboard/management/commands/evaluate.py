@@ -71,8 +71,10 @@ class Command(BaseCommand):
                 f"{found.failure_message}" + (f"\n--- sandbox log ---\n{found.log}" if found.log else "")
             )
         for result in found.suites.all():
+            # The headline numbers; per-group tables are on the evaluation page and in the API.
             metrics = ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
-                                for k, v in sorted(result.metrics.items()))
+                                for k, v in sorted(result.metrics.items())
+                                if not isinstance(v, (dict, list)))
             self.stdout.write(f"{result.suite}: {metrics}")
         self.stdout.write(f"sandbox: {sandbox_summary(found)}")
         self.stdout.write(f"stats: {found.stats}")
