@@ -3,11 +3,12 @@
 Adding a suite is one module and one entry in SUITES.
 """
 
-from benchmarks.suites import fairness, quality
+from benchmarks.suites import adversarial, fairness, quality
 from benchmarks.suites.base import ResamplingUnits, SuiteOutcome
 
 SUITES = {
     "quality": quality.run,
+    "adversarial": adversarial.run,
     "fairness": fairness.run,
 }
 
