@@ -39,6 +39,18 @@ def counterfactual_fairness(seed):
             "examples": 8}
 
 
+def adversarial_attacks(seed):
+    """The adversarial suite: four offline TextAttack recipes (benchmarks.attacks.recipes) on a
+    sample of 300 evaluation items; the seed picks the sample and seeds the recipes' random
+    character edits. Budgets are model queries per item and recipe, counted as TextAttack does."""
+    return {
+        "sample_size": 300, "sample_seed": seed, "seed": seed + 1,
+        "recipes": {"deepwordbug": {"query_budget": 100}, "pwws": {"query_budget": 100},
+                    "typos": {"query_budget": 50}, "embedding": {"query_budget": 100}},
+        "examples": 8,
+    }
+
+
 BENCHMARKS = {
     "rt-sentiment": BenchmarkSpec(
         slug="rt-sentiment",
@@ -63,6 +75,7 @@ BENCHMARKS = {
                 suites={
                     "quality": QUALITY,
                     "fairness": counterfactual_fairness(seed=2_000_002),
+                    "adversarial": adversarial_attacks(seed=3_000_002),
                 },
                 bootstrap_seed=1_000_002,
             ),
@@ -86,6 +99,7 @@ BENCHMARKS = {
                 suites={
                     "quality": QUALITY,
                     "fairness": counterfactual_fairness(seed=2_000_101),
+                    "adversarial": adversarial_attacks(seed=3_000_101),
                 },
                 bootstrap_seed=1_000_101,
             ),

@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 WORDNET_SOURCE = Path("/usr/share/wordnet")
@@ -122,7 +123,11 @@ def import_textattack():
     saved = {name: os.environ.get(name) for name in CACHE_VARIABLES}
     os.environ["TA_CACHE_DIR"] = str(cache)
     try:
-        import textattack
+        with warnings.catch_warnings():
+            # transformers, imported by TextAttack, objects to the cache variable it just set.
+            warnings.filterwarnings("ignore", message=".*PYTORCH_TRANSFORMERS_CACHE",
+                                    category=FutureWarning)
+            import textattack
     finally:
         for name, value in saved.items():
             if value is None:

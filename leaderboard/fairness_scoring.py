@@ -16,11 +16,11 @@ def suite_result(evaluation, suite):
     return next((result for result in evaluation.suites.all() if result.suite == suite), None)
 
 
-def same_rows(per_items, keys):
+def same_rows(per_items, keys, suite=SUITE):
     """The rows' descriptive columns (e.g. source, group), which every evaluation must share."""
     first = {key: per_items[0][key] for key in keys}
     if any(per_item[key] != first[key] for per_item in per_items[1:] for key in keys):
-        raise ValueError("the fairness suite's rows differ between evaluations of this version; "
+        raise ValueError(f"the {suite} suite's rows differ between evaluations of this version; "
                          "a suite that changed its rows must be a new benchmark version")
     return first
 

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from benchmarks.suites import ResamplingUnits
 from leaderboard.models import Evaluation, LeaderboardSnapshot
+from leaderboard.adversarial_scoring import adversarial_statistics
 from leaderboard.fairness_scoring import fairness_statistics
 from leaderboard.ranking import ModelOutcomes, design_from_row_units, rank, score_models
 
@@ -85,6 +86,17 @@ def resampling_design(evaluations, n_items):
     return design_from_row_units(n_items, item_clusters, declarations)
 
 
+def suite_statistics(version, evaluations, labels):
+    """rank()'s extra_components and extra_metrics from every suite whose statistics are not
+    per-item means of the quality suite's rows (fairness, adversarial)."""
+    merged = {"extra_components": {}, "extra_metrics": {}}
+    for part in (fairness_statistics(version, evaluations, labels),
+                 adversarial_statistics(version, evaluations)):
+        for key, statistics in part.items():
+            merged[key].update(statistics)
+    return merged
+
+
 def rank_label(low, high):
     return f"{low}" if low == high else f"{low}–{high}"
 
@@ -140,7 +152,7 @@ def rebuild_snapshot(version, replicates=None):
         result = rank(
             [outcomes_of(e) for e in evaluations], labels, len(version.labels),
             seed=version.bootstrap_seed, replicates=replicates, design=design,
-            **fairness_statistics(version, evaluations, labels),
+            **suite_statistics(version, evaluations, labels),
         )
         by_name = {f"evaluation-{e.pk}": e for e in evaluations}
         group = []
