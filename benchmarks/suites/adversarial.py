@@ -15,7 +15,8 @@ share of the successful attacks; and the inputs the model was really sent (each 
 once, benchmarks.attacks.model).
 
 The rows are the sampled items, named by their position in the evaluation split, so that the
-ranking resamples them with the same items as the other suites.
+ranking resamples them with the same items as the other suites, and they form one stratum: every
+bootstrap replicate draws as many attacked items as the sample holds.
 """
 
 import time
@@ -34,6 +35,7 @@ DEFAULT_EXAMPLES = 8
 # TextAttack asks the wrapper for at most this many texts at once; the client batches further.
 MODEL_BATCH_SIZE = 64
 SKIPPED, FAILED, SUCCEEDED = "skipped", "failed", "succeeded"
+SAMPLE_STRATUM = "attacked"
 
 
 def sample_positions(n_items, size, seed):
@@ -106,8 +108,10 @@ def run(client, items, config, progress=None):
         },
         examples=instructive_examples(outcomes, positions, texts, gold, label_names,
                                       int(config.get("examples", DEFAULT_EXAMPLES))),
-        # Each row is one sampled item, resampled with that item's rows in every other suite.
-        units=ResamplingUnits(clusters=tuple(positions)),
+        # Each row is one sampled item, resampled with that item's rows in every other suite;
+        # the sample is a stratum, so every replicate attacks as many items as the sample holds
+        # (never none, which would leave robust accuracy undefined).
+        units=ResamplingUnits(clusters=tuple(positions), strata=(SAMPLE_STRATUM,) * len(positions)),
     )
 
 

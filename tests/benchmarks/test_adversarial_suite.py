@@ -70,6 +70,7 @@ def test_robust_is_the_worst_case_over_recipes_and_rows_name_the_sampled_items()
     per_item = outcome.per_item
     assert per_item["item"] == adversarial.sample_positions(len(ITEMS), 8, 5)
     assert outcome.units.clusters == tuple(per_item["item"])
+    assert outcome.units.strata == ("attacked",) * 8
     by_recipe = [per_item["recipes"][name]["robust"] for name in recipes]
     assert per_item["robust"] == [int(c and a and b) for c, a, b in
                                   zip(per_item["correct"], *by_recipe)]
