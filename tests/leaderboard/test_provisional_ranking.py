@@ -3,7 +3,7 @@ finished ones, among the other provisional ones, and marked so on the page and i
 
 import pytest
 
-from benchmarks.suites import SUITES, SuiteOutcome
+from benchmarks.suites import SUITES, ResamplingUnits, SuiteOutcome
 from leaderboard.models import Evaluation, LeaderboardSnapshot, SuiteResult, Submission
 from leaderboard.snapshots import rebuild_snapshot
 from leaderboard.tasks import run_evaluation
@@ -28,11 +28,14 @@ def evaluation_with(version, name, status, suites, wrong_items=()):
     evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version,
                                            status=status)
     predicted = [1 - label if i in wrong_items else label for i, label in enumerate(LABELS)]
+    correct = [int(p == label) for p, label in zip(predicted, LABELS)]
     for suite in suites:
         per_item = {}
         if suite == "quality":
             per_item = {"predicted": predicted, "confidence": [0.8] * len(LABELS),
-                        "correct": [int(p == label) for p, label in zip(predicted, LABELS)]}
+                        "correct": correct}
+        if suite == "adversarial":  # every item attacked, none flipped
+            per_item = {"item": list(range(len(LABELS))), "correct": correct, "robust": correct}
         SuiteResult.objects.create(evaluation=evaluation, suite=suite, per_item=per_item)
     return evaluation
 
@@ -87,7 +90,9 @@ def test_the_evaluation_task_shows_an_evaluation_as_provisional_between_suites(
 
     def adversarial(client, items, config, progress=None):
         seen.extend(LeaderboardSnapshot.objects.latest().entries)
-        return SuiteOutcome(suite="adversarial", per_item={}, metrics={})
+        return SuiteOutcome(suite="adversarial", per_item={"item": [0], "correct": [1],
+                                                           "robust": [0]}, metrics={},
+                            units=ResamplingUnits(clusters=(0,), strata=("attacked",)))
 
     monkeypatch.setitem(SUITES, "adversarial", adversarial)
     evaluation = queued_evaluation(KEYWORD_AGENT, name="keywords")
