@@ -21,6 +21,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch
 from transformers import AutoModel, AutoTokenizer
 
+# One intra-op thread. Attacks ask about a few perturbed texts at a time, and between requests
+# the worker runs the search: a second torch thread mostly waits at a barrier for the first, and
+# on a busy 2-core machine that wait is long (750 attack queries took 110-145 s with two threads
+# and 11-15 s with one, docs/benchmarks.md).
+torch.set_num_threads(1)
+
 labels = ["rotten", "fresh"]
 input_kind = "text"
 
