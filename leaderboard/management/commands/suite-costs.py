@@ -5,7 +5,9 @@
 Reads the finished evaluations already in the database (run `make demo` first): per benchmark
 version, suite and model, the suite's wall time, the model queries it made, and the width of the
 95% interval of the score component it feeds (accuracy for quality, fairness for fairness), with
-the machine's load average, so that figures taken on a busy machine say so.
+the machine's load average, so that figures taken on a busy machine say so. The adversarial
+suite's queries are the distinct texts the model was sent (what TextAttack asked, repeats
+included, is in the suite's metrics as queries_asked).
 """
 
 import os
@@ -20,7 +22,10 @@ COMPONENT_OF_SUITE = {"quality": "accuracy", "fairness": "fairness", "adversaria
 
 
 def queries_made(result, config):
-    """Inputs the suite sent the model: one per stored row, plus the quality suite's re-check."""
+    """Inputs the suite sent the model: the adversarial suite counts them itself (each distinct
+    text once); otherwise one per stored row, plus the quality suite's re-check."""
+    if "model_queries" in result.metrics:
+        return int(result.metrics["model_queries"])
     rows = len(result.per_item.get("predicted", []))
     if result.suite == "quality":
         rows += min(int(config.get("recheck_items", 0)), rows)
