@@ -55,7 +55,12 @@ class NearestNeighbours:
 
     def __getitem__(self, index):
         if index not in self.rows:
-            similarity = self.vectors @ self.vectors[index]
+            from threadpoolctl import threadpool_limits
+
+            # One BLAS thread: a product this small gains nothing from two, and under load the
+            # second thread's wait made each lookup 20x slower.
+            with threadpool_limits(1):
+                similarity = self.vectors @ self.vectors[index]
             similarity[index] = np.inf  # the word itself first, then its neighbours
             order = np.argpartition(-similarity, self.size)[: self.size + 1]
             self.rows[index] = order[np.argsort(-similarity[order], kind="stable")]

@@ -71,6 +71,9 @@ class Command(BaseCommand):
         env = dict(os.environ)
         # The demo's operator is its user: let agents they submit run in the local sandbox.
         env.setdefault("SAFETYGYM_ALLOW_UNTRUSTED_LOCAL", "1")
+        # Two evaluations at once: each alternates between the worker (an attack's search) and
+        # the sandboxed model, so one alone leaves a core of the two idle half of the time.
+        env.setdefault("SAFETYGYM_WORKERS", "2")
         # The demo prints its own progress; the worker's per-task lines would interleave.
         env.setdefault("SAFETYGYM_QUEUE_LOG_LEVEL", "WARNING")
         # Its own session: a Ctrl-C in the terminal reaches only the demo, which then stops the
