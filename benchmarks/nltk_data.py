@@ -8,8 +8,8 @@ sources installed with the project:
   it under /usr/share/wordnet, plus the `lexnames` file NLTK's reader needs and Debian leaves
   out (its contents are the table of the lexnames(5WN) man page).
 
-The folder is built once, under var/nltk_data (or SAFETYGYM_NLTK_DATA), and checked on every
-use. `import_textattack()` is the one way this project imports TextAttack: lazily, where an
+The folder is built once, in the data folder's nltk_data (var/nltk_data, or under
+SAFETYGYM_DATA_DIR; SAFETYGYM_NLTK_DATA names another), and checked on every use. `import_textattack()` is the one way this project imports TextAttack: lazily, where an
 attack runs, never at start-up (it takes seconds).
 """
 
@@ -51,7 +51,8 @@ class MissingNLTKSource(RuntimeError):
 
 
 def project_var_dir():
-    return Path(__file__).resolve().parent.parent / "var"
+    """The project's data folder as settings.DATA_DIR finds it (suites read no Django settings)."""
+    return Path(os.environ.get("SAFETYGYM_DATA_DIR") or Path(__file__).resolve().parent.parent / "var")
 
 
 def data_folder():
