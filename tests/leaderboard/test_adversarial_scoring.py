@@ -106,4 +106,5 @@ def test_an_attacked_agent_gets_robust_accuracy_and_its_examples_on_the_page(
     assert "attack_success_rate" in entry["metrics"]
     page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
     assert "Adversarial examples" in page and "<ins>" in page and "<del>" in page
+    assert "By recipe" in page and "<td><code>typos</code></td><td class=\"num\">30</td>" in page
     assert "<b>boring</b>" not in page  # the item's own markup is shown as text
