@@ -98,23 +98,36 @@ def check_repository(resolved, max_bytes):
         )
 
 
-def read_configs(resolved, cache_dir):
-    """{name: parsed JSON} of config.json and tokenizer_config.json (those the repo has)."""
+def read_configs(resolved, cache_dir, local=False):
+    """{name: parsed JSON} of config.json and tokenizer_config.json (those the repo has); from
+    the hub when online, unless `local` (the cached snapshot's own files)."""
     configs = {}
     for name in CONFIG_FILES:
         if name in resolved.files:
-            configs[name] = _read_json(_fetch_file(resolved, name, cache_dir), name, resolved)
+            path = _fetch_file(resolved, name, cache_dir, local)
+            configs[name] = _read_json(path, name, resolved)
     return configs
 
 
 def prepare(model_id, revision, cache_dir, max_bytes):
     """Resolve and check a model without fetching its weights: (ResolvedModel, config.json).
-    What a submission is validated with, and what the worker checks again before its run."""
+    What a submission is validated with."""
     resolved = resolve(model_id, revision, cache_dir)
     check_repository(resolved, max_bytes)
     configs = read_configs(resolved, cache_dir)
     check_no_remote_code(configs)
     return resolved, configs["config.json"]
+
+
+def fetch_checked(model_id, sha, cache_dir, max_bytes):
+    """On the worker: the snapshot of commit `sha` fetched into the cache, then its files checked
+    as they are on disk (what the sandbox will mount): (snapshot folder, config.json)."""
+    folder = fetch_snapshot(ResolvedModel(model_id, sha, sha), cache_dir)
+    resolved = _resolve_in_cache(model_id, sha, cache_dir)
+    check_repository(resolved, max_bytes)
+    configs = read_configs(resolved, cache_dir, local=True)
+    check_no_remote_code(configs)
+    return folder, configs["config.json"]
 
 
 def fetch_snapshot(resolved, cache_dir):
@@ -218,8 +231,8 @@ def _resolve_on_hub(model_id, revision):
     return ResolvedModel(model_id, revision, info.sha, files)
 
 
-def _fetch_file(resolved, name, cache_dir):
-    if hub_offline():
+def _fetch_file(resolved, name, cache_dir, local=False):
+    if local or hub_offline():
         return repository_folder(cache_dir, resolved.model_id) / "snapshots" / resolved.sha / name
     from huggingface_hub import hf_hub_download
 
