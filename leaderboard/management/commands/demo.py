@@ -85,6 +85,10 @@ class Command(BaseCommand):
         # Two evaluations at once: each alternates between the worker (an attack's search) and
         # the sandboxed model, so one alone leaves a core of the two idle half of the time.
         env.setdefault("SAFETYGYM_WORKERS", "2")
+        # ...and each model one core with one math thread: a second thread of a model answering
+        # an attack's small batches waits at barriers for the first, ten times slower on a busy
+        # machine (docs/benchmarks.md).
+        env.setdefault("SAFETYGYM_SANDBOX_CPUS", "1")
         # The demo prints its own progress; the worker's per-task lines would interleave.
         env.setdefault("SAFETYGYM_QUEUE_LOG_LEVEL", "WARNING")
         # Its own session: a Ctrl-C in the terminal reaches only the demo, which then stops the
