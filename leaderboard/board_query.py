@@ -32,6 +32,10 @@ LABELS = {
     "counterfactual_consistency": "Counterfactual consistency",
     "demographic_parity_difference": "Demographic parity difference",
     "equalized_odds_difference": "Equalized odds difference",
+    "attack_success_rate": "Attack success rate", "mean_queries": "Mean queries",
+    "mean_perturbed_word_share": "Mean perturbed-word share",
+    "accuracy_on_sample": "Accuracy on the attacked sample",
+    "queries_asked": "Queries asked (TextAttack)", "model_queries": "Model queries (distinct texts)",
 }
 
 
