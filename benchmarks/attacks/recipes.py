@@ -10,7 +10,8 @@ for every recipe, so the model answers them once (benchmarks.attacks.model).
 - deepwordbug: Gao et al. (2018), TextAttack's own recipe unchanged: per word, one random
   neighbour swap, substitution, deletion or insertion of a letter, the best kept;
 - pwws: Ren et al. (2019), probability weighted word saliency with WordNet synonyms; TextAttack's
-  recipe, built here with a WordNet swap that does not call the NLTK downloader;
+  recipe, built here with a WordNet swap that does not call the NLTK downloader and offers each
+  word's 5 synonyms of its most frequent senses, in a fixed order (offline_wordnet_swap);
 - typos: what fast typing does (neighbouring letters swapped, a letter dropped, a key's
   neighbour on a QWERTY keyboard hit), inside words of 4+ letters and never their first or last
   letter (Pruthi et al., 2019: readers restore such words), at most 3 words per text;
@@ -28,6 +29,7 @@ TYPO_MIN_WORD_LENGTH = 4
 TYPO_MAX_WORDS = 3
 EMBEDDING_CANDIDATES = 8
 EMBEDDING_MIN_COSINE = 0.6
+PWWS_SYNONYMS = 5
 
 
 @lru_cache(maxsize=50_000)
@@ -78,17 +80,41 @@ def antonym_filter():
     return NoAntonymSwap()
 
 
-def offline_wordnet_swap():
-    """TextAttack's WordNet synonym swap, without its constructor's `nltk.download("omw-1.4")`
-    (the English WordNet needs no multilingual data, and nothing is downloaded here)."""
+def wordnet_synonyms(word, limit):
+    """Up to `limit` one-word WordNet synonyms of word, most frequent senses first (WordNet lists
+    a word's synsets by sense frequency), each once."""
+    import textattack
+    from nltk.corpus import wordnet
+
+    synonyms = []
+    for synset in wordnet.synsets(word):
+        for name in synset.lemma_names():
+            if (name != word and "_" not in name and textattack.shared.utils.is_one_word(name)
+                    and name not in synonyms):
+                synonyms.append(name)
+                if len(synonyms) == limit:
+                    return synonyms
+    return synonyms
+
+
+def offline_wordnet_swap(limit=PWWS_SYNONYMS):
+    """TextAttack's WordNet synonym swap with three changes: no `nltk.download("omw-1.4")` in
+    its constructor (the English WordNet needs no multilingual data, and nothing is downloaded
+    here); synonyms in WordNet's sense order instead of a set's, whose order changes with each
+    process's string hashing and with it which of two equally good swaps the search keeps; and
+    at most `limit` of them, the most frequent senses', where WordNet's rare senses offer swaps
+    no reader would call synonyms ("hits" → "off") and multiply PWWS's queries."""
     import_textattack()
     from textattack.transformations import WordSwapWordNet
 
-    class OfflineWordSwapWordNet(WordSwapWordNet):
+    class OrderedWordSwapWordNet(WordSwapWordNet):
         def __init__(self):
             self.language = "eng"
 
-    return OfflineWordSwapWordNet()
+        def _get_replacement_words(self, word, random=False):
+            return wordnet_synonyms(word, limit)
+
+    return OrderedWordSwapWordNet()
 
 
 def deepwordbug(model_wrapper):

@@ -175,3 +175,14 @@ def test_records_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="attacks texts"):
         adversarial.run(LexiconClient(), [{"input": {"age": 30}, "label": 0}],
                         suite_config({"deepwordbug": {"query_budget": 5}}))
+
+
+@pytest.mark.slow
+def test_pwws_offers_the_most_frequent_senses_synonyms_in_a_fixed_order():
+    import_textattack()
+    from benchmarks.attacks.recipes import offline_wordnet_swap, wordnet_synonyms
+
+    assert wordnet_synonyms("movie", 5) == ["film", "picture", "pic", "flick"]
+    assert wordnet_synonyms("hits", 2) == ["hit", "hitting"]
+    assert offline_wordnet_swap()._get_replacement_words("hits") == [
+        "hit", "hitting", "striking", "smash", "smasher"]
