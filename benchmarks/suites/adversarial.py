@@ -62,6 +62,13 @@ def run(client, items, config, progress=None):
     recipes = dict(config.get("recipes") or {})
     if not recipes:
         raise ValueError(f"the adversarial suite needs `recipes`, some of {', '.join(RECIPE_NAMES)}")
+    for name, recipe_config in recipes.items():
+        if name not in RECIPE_NAMES:
+            raise ValueError(f"unknown attack recipe {name!r}; known: {', '.join(RECIPE_NAMES)}")
+        budget = (recipe_config or {}).get("query_budget")
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
+            raise ValueError(f"the {name} recipe needs a query_budget of at least 1 query, "
+                             f"got {budget!r}")
     label_names = list(config["labels"])
     positions = sample_positions(len(items), config.get("sample_size", len(items)),
                                  config.get("sample_seed", 0))

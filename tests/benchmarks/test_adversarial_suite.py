@@ -171,6 +171,15 @@ def test_every_adversarial_version_attacks_at_least_300_items():
         assert all(recipe["query_budget"] > 0 for recipe in config["recipes"].values())
 
 
+def test_a_recipe_without_a_budget_or_name_is_refused_before_any_query():
+    client = LexiconClient()
+    with pytest.raises(ValueError, match="deepwordbug recipe needs a query_budget"):
+        adversarial.run(client, ITEMS, suite_config({"deepwordbug": {}}))
+    with pytest.raises(ValueError, match="unknown attack recipe 'textfooler'"):
+        adversarial.run(client, ITEMS, suite_config({"textfooler": {"query_budget": 5}}))
+    assert client.calls == 0
+
+
 def test_records_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="attacks texts"):
         adversarial.run(LexiconClient(), [{"input": {"age": 30}, "label": 0}],
