@@ -108,6 +108,7 @@ def submit_built_model(version, *, queue=True):
             description="all-MiniLM-L6-v2 with a mean-pooling layer and a logistic-regression "
                         "head, saved in the Hugging Face format and submitted by model ID "
                         "(benchmarks/baselines/hf_classifier.py).",
-            trusted=True, queue=False,
+            # Queued here or never: evaluation_once below finds this evaluation and returns it.
+            trusted=True, queue=queue,
         )
     return evaluation_once(submission, version, queue=queue)
