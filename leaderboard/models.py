@@ -63,6 +63,14 @@ class Evaluation(models.Model):
     backend = models.CharField(max_length=20, blank=True)
     provenance = models.JSONField(default=dict, blank=True)
     stats = models.JSONField(default=dict, blank=True)
+    integrity_checks = models.JSONField(
+        default=dict, blank=True,
+        help_text="Integrity check name -> its evidence (benchmarks.integrity), flagged or not.",
+    )
+    integrity_flags = models.JSONField(
+        default=list, blank=True,
+        help_text="[{code, message}] of the checks that flagged this evaluation.",
+    )
     task_id = models.CharField(max_length=64, blank=True)
     runs = models.PositiveSmallIntegerField(
         default=0, help_text="How often a worker started it (a dead worker's run is repeated)."

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from benchmarks.suites import SUITES
-from leaderboard import provenance
+from leaderboard import integrity_checks, provenance
 from leaderboard.models import Evaluation, SuiteResult
 from leaderboard.snapshots import rebuild_snapshot
 from sandbox.agent_files import folder_sha256
@@ -169,6 +169,7 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 backend=client.backend,
                 provenance=provenance.describe(evaluation, info, client.sandbox_info),
             )
+            integrity_checks.check_archive(evaluation)
             items = suite_items(version)
             for suite, config in version.suites.items():
                 if SuiteResult.objects.filter(evaluation=evaluation, suite=suite).exists():
@@ -191,6 +192,10 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 if suite != list(version.suites)[-1]:
                     # Suites remain: the evaluation appears now, ranked apart as provisional.
                     rebuild_snapshot(version)
+            _update(evaluation, current_suite="integrity")
+            integrity_checks.check_perturbations(
+                evaluation, client, ProgressRecorder(evaluation, "integrity", on_progress))
+            integrity_checks.check_same_agent(evaluation)
             _update(evaluation, status="scoring", stats=client.stats,
                     log=printable(client.log_tail(), LOG_LIMIT))
         rebuild_snapshot(version)
