@@ -305,7 +305,8 @@ def _scan_bytes_stream(stream, matcher, budget, depth):
         data = head + b"".join(rest)
         _scan_zip(io.BytesIO(data), matcher, budget, depth + 1)
         return
-    opener = {b"\x1f\x8b": gzip.GzipFile, b"BZ": bz2.BZ2File, b"\xfd7zXZ": lzma.LZMAFile}
+    opener = {b"\x1f\x8b": lambda data: gzip.GzipFile(fileobj=data), b"BZh": bz2.BZ2File,
+              b"\xfd7zXZ": lzma.LZMAFile}
     for magic, open_compressed in opener.items():
         if depth < MAX_NESTING and head.startswith(magic):
             data = io.BytesIO(head + b"".join(rest))
