@@ -111,8 +111,8 @@ class EvaluationSerializer(serializers.ModelSerializer):
         model = Evaluation
         fields = ["id", "submission", "benchmark", "version", "status", "failure_category",
                   "failure_message", "current_suite", "progress", "progress_fraction",
-                  "queue_position", "backend", "stats", "provenance", "queued_at", "started_at",
-                  "finished_at", "suites"]
+                  "queue_position", "backend", "stats", "provenance", "integrity_flags",
+                  "integrity_checks", "queued_at", "started_at", "finished_at", "suites"]
 
     def get_submission(self, evaluation) -> dict:
         submission = evaluation.submission

@@ -201,6 +201,8 @@ class HeldTexts:
                 "min_tokens": MIN_TOKENS, "message": self.message()}
 
     def message(self):
+        if not self.eligible:
+            return f"no evaluation text has the {MIN_TOKENS} words it takes to count"
         found = (f"the archive holds {self.share:.0%} of the evaluation texts ({self.held:,} of "
                  f"{self.eligible:,} with at least {MIN_TOKENS} words)")
         if self.flagged:

@@ -1,0 +1,155 @@
+"""Integrity flags through a whole evaluation: a lookup table of the evaluation texts is flagged
+by both checks, stored on the evaluation, and shown on the leaderboard, the evaluation page,
+the API and the badge; an honest agent on the same items is not."""
+
+import json
+
+import pytest
+
+from benchmarks.models import Benchmark, BenchmarkVersion, Item
+from leaderboard.models import Evaluation, LeaderboardSnapshot
+from leaderboard.submissions import create_agent_submission
+from leaderboard.tasks import run_evaluation
+
+pytestmark = pytest.mark.django_db
+
+REVIEWS = [
+    ("A good film with a moving story.", 1),
+    ("Great acting from the whole cast, truly.", 1),
+    ("Dull and slow, it never finds its feet.", 0),
+    ("An awful script that nobody could save.", 0),
+    ("Great fun from the first scene to the last.", 1),
+    ("Boring, long and painfully unfunny, sadly.", 0),
+    ("A lovely, good natured comedy for everyone.", 1),
+    ("Not worth the price of the ticket at all.", 0),
+    ("The best thriller of the year, and a great one.", 1),
+    ("Tedious, muddled and far too pleased with itself.", 0),
+    ("A good cast in a great, warm story.", 1),
+    ("It sinks under the weight of its own plot.", 0),
+]
+
+# The evaluation split by heart: the exact text gives the answer, anything else "negative".
+LOOKUP_AGENT = """
+import json
+from pathlib import Path
+
+labels = ["negative", "positive"]
+TABLE = json.loads((Path(__file__).parent / "table.json").read_text())
+
+def predict(inputs):
+    return [[0.05, 0.95] if TABLE.get(text) == 1 else [0.95, 0.05] for text in inputs]
+"""
+
+# Honest: a keyword rule that reads words, whatever their case or spacing.
+KEYWORDS_AGENT = """
+labels = ["negative", "positive"]
+
+def predict(inputs):
+    return [[0.2, 0.8] if {"good", "great"} & set(text.lower().replace(",", " ").split())
+            else [0.7, 0.3] for text in inputs]
+"""
+
+
+@pytest.fixture
+def reviews(db):
+    benchmark = Benchmark.objects.create(slug="reviews", name="Review sentiment")
+    version = BenchmarkVersion.objects.create(
+        benchmark=benchmark, number=1, labels=["negative", "positive"], input_kind="text",
+        provenance={"sizes": {"public": 4, "evaluation": len(REVIEWS)}},
+        suites={"quality": {}}, bootstrap_seed=11, data_sha256="0" * 64,
+    )
+    for position, (text, label) in enumerate(REVIEWS):
+        Item.objects.create(version=version, split="evaluation", position=position, text=text,
+                            label=label)
+    for position in range(4):
+        Item.objects.create(version=version, split="public", position=position,
+                            text=f"a public review, number {position}", label=position % 2)
+    return version
+
+
+@pytest.fixture
+def evaluated(reviews, write_agent):
+    table = json.dumps({text: label for text, label in REVIEWS})
+    lookup = write_agent(LOOKUP_AGENT, files={"table.json": table})
+    honest = write_agent(KEYWORDS_AGENT)
+    evaluations = {}
+    for name, folder in {"Lookup": lookup, "Keywords": honest}.items():
+        submission = create_agent_submission(folder, name=name)
+        evaluation = Evaluation.objects.create(submission=submission, benchmark_version=reviews)
+        run_evaluation(evaluation.pk, operator_run=True)
+        evaluation.refresh_from_db()
+        assert evaluation.status == "finished", evaluation.failure_message
+        evaluations[name] = evaluation
+    return evaluations
+
+
+def test_lookup_agent_is_flagged_by_both_checks_and_the_honest_one_by_none(evaluated):
+    lookup, honest = evaluated["Lookup"], evaluated["Keywords"]
+    assert [flag["code"] for flag in lookup.integrity_flags] == ["memorised_texts",
+                                                                 "perturbation_gap"]
+    assert lookup.integrity_flags[0]["message"] == (
+        "the archive holds 100% of the evaluation texts (12 of 12 with at least 5 words): at "
+        "least 10% means it carries the evaluation split")
+    archive = lookup.integrity_checks["archive_texts"]
+    assert (archive["held"], archive["eligible"], archive["share"]) == (12, 12, 1.0)
+    gap = lookup.integrity_checks["perturbation_gap"]
+    assert gap["items"] == 12 and gap["seed"] == 11
+    for figures in gap["perturbations"].values():
+        # Right on all 12 exact texts; on a copy, "negative": right on the 6 negatives only.
+        assert figures["exact"]["value"] == 1.0
+        assert figures["perturbed"]["value"] == 0.5
+        assert figures["drop"]["value"] == 0.5 and figures["drop"]["low"] > gap["margin"]
+    assert honest.integrity_flags == []
+    assert honest.integrity_checks["archive_texts"]["held"] == 0
+    assert {name: figures["drop"]["value"] for name, figures in
+            honest.integrity_checks["perturbation_gap"]["perturbations"].items()} == {
+        "case": 0.0, "spacing": 0.0, "punctuation_spacing": 0.0}
+
+
+def test_flags_are_copied_onto_the_leaderboard_entry(evaluated):
+    entries = {e["name"]: e for e in LeaderboardSnapshot.objects.latest().entries}
+    assert entries["Lookup"]["integrity_flags"] == evaluated["Lookup"].integrity_flags
+    assert entries["Keywords"]["integrity_flags"] == []
+    # Flags mark an entry; they do not change its score.
+    assert entries["Lookup"]["score"]["value"] > entries["Keywords"]["score"]["value"]
+
+
+def test_flags_show_on_the_leaderboard_page_and_in_its_api(client, evaluated):
+    page = client.get("/benchmarks/reviews/v1/").content.decode()
+    assert page.count('class="flagged"') == 1
+    assert "flagged: the archive holds 100% of the evaluation texts" in page
+    board = client.get("/api/v1/benchmarks/reviews/v1/leaderboard/").json()
+    flags = {entry["name"]: [flag["code"] for flag in entry["integrity_flags"]]
+             for entry in board["entries"]}
+    assert flags == {"Lookup": ["memorised_texts", "perturbation_gap"], "Keywords": []}
+    only = client.get("/api/v1/benchmarks/reviews/v1/leaderboard/?flagged=yes").json()
+    assert [entry["name"] for entry in only["entries"]] == ["Lookup"]
+
+
+def test_evaluation_page_and_api_show_the_evidence(client, evaluated):
+    lookup = evaluated["Lookup"]
+    page = client.get(f"/evaluations/{lookup.pk}/").content.decode()
+    assert 'id="integrity"' in page
+    assert "Share of the evaluation texts found: <strong>100.0%</strong> (12 of 12 texts" in page
+    assert "flagged: memorised_texts" in page and "flagged: perturbation_gap" in page
+    # Exact against perturbed accuracy, each with its interval, and the drop.
+    assert '<td class="num">1.000 <span class="muted">[1.000, 1.000]</span></td>' in page
+    assert '<td class="num">0.500 <span class="muted">[' in page
+    assert "+0.500" in page
+    honest_page = client.get(f"/evaluations/{evaluated['Keywords'].pk}/").content.decode()
+    assert '<span class="tag">passed</span>' in honest_page and "flagged:" not in honest_page
+
+    detail = client.get(f"/api/v1/evaluations/{lookup.pk}/").json()
+    assert [flag["code"] for flag in detail["integrity_flags"]] == ["memorised_texts",
+                                                                    "perturbation_gap"]
+    assert detail["integrity_checks"]["archive_texts"]["share"] == 1.0
+    case = detail["integrity_checks"]["perturbation_gap"]["perturbations"]["case"]
+    assert (case["exact"]["value"], case["perturbed"]["value"]) == (1.0, 0.5)
+
+
+def test_a_flagged_entry_has_a_red_badge_that_says_so(client, evaluated):
+    lookup = evaluated["Lookup"]
+    badge = client.get(f"/badges/reviews/{lookup.submission_id}.json").json()
+    assert badge["message"].endswith("· flagged") and badge["color"] == "red"
+    honest = client.get(f"/badges/reviews/{evaluated['Keywords'].submission_id}.json").json()
+    assert "flagged" not in honest["message"]

@@ -1,0 +1,74 @@
+"""The same agent files (sha256) on one benchmark version twice: under another submission it is
+flagged as a duplicate of the first; with other answers than before, as irreproducible; the
+same submission evaluated again with the same answers is not flagged."""
+
+import pytest
+
+from leaderboard.models import Evaluation
+from leaderboard.submissions import create_agent_submission
+from leaderboard.tasks import run_evaluation
+from tests.conftest import KEYWORD_AGENT
+
+pytestmark = pytest.mark.django_db
+
+# Deterministic within one run (the pre-flight repeat and the recheck pass), but its confidence
+# follows the process id, so another run answers otherwise.
+PROCESS_DEPENDENT_AGENT = """
+import os
+
+labels = ["negative", "positive"]
+CONFIDENCE = 0.6 + (os.getpid() % 997) / 4000
+
+def predict(inputs):
+    return [[CONFIDENCE, 1 - CONFIDENCE] for _ in inputs]
+"""
+
+
+def evaluate(submission, version):
+    evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
+    run_evaluation(evaluation.pk, operator_run=True)
+    evaluation.refresh_from_db()
+    assert evaluation.status == "finished", evaluation.failure_message
+    return evaluation
+
+
+def test_the_same_files_under_another_name_are_a_duplicate(tiny_version, write_agent):
+    folder = write_agent(KEYWORD_AGENT)
+    first = evaluate(create_agent_submission(folder, name="Keywords"), tiny_version)
+    copy = evaluate(create_agent_submission(folder, name="Keywords again"), tiny_version)
+    assert first.integrity_flags == []
+    assert first.integrity_checks["duplicate"]["applies"] is False
+    assert [flag["code"] for flag in copy.integrity_flags] == ["duplicate_submission"]
+    sha = copy.submission.agent_sha256
+    assert copy.integrity_flags[0]["message"] == (
+        f"the same agent files (sha256 {sha[:12]}) as “Keywords”, evaluated earlier "
+        f"(evaluation #{first.pk})")
+    assert copy.integrity_checks["duplicate"]["duplicate_of"] == {
+        "submission_id": first.submission_id, "name": "Keywords", "evaluation_id": first.pk}
+    # The copy answered exactly as the original did.
+    assert copy.integrity_checks["reproducibility"]["flagged"] is False
+    assert copy.integrity_checks["reproducibility"]["compared"] == {
+        str(first.pk): {"items_differing": 0, "labels_differing": 0, "largest_difference": 0.0}}
+
+
+def test_other_answers_from_the_same_files_are_irreproducible(tiny_version, write_agent):
+    submission = create_agent_submission(write_agent(PROCESS_DEPENDENT_AGENT), name="Drifting")
+    first = evaluate(submission, tiny_version)
+    again = evaluate(submission, tiny_version)
+    assert first.integrity_flags == []
+    assert [flag["code"] for flag in again.integrity_flags] == ["irreproducible"]
+    figures = again.integrity_checks["reproducibility"]["compared"][str(first.pk)]
+    assert figures["items_differing"] == 10 and figures["labels_differing"] == 0
+    assert again.integrity_flags[0]["message"].endswith(
+        f"gave other probabilities in evaluation #{first.pk} on 10 of 10 items (0 other "
+        "labels): its results cannot be reproduced")
+    # Evaluating one submission again is not a duplicate of itself.
+    assert again.integrity_checks["duplicate"]["applies"] is False
+
+
+def test_a_private_earlier_submission_is_not_named(tiny_version, write_agent):
+    folder = write_agent(KEYWORD_AGENT)
+    evaluate(create_agent_submission(folder, name="Secret", public=False), tiny_version)
+    public = evaluate(create_agent_submission(folder, name="Public"), tiny_version)
+    assert public.integrity_flags == []
+    assert "Secret" not in str(public.integrity_checks)
