@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from benchmarks.models import Benchmark, BenchmarkVersion, Item
 from leaderboard.models import Evaluation, LeaderboardSnapshot
 from leaderboard.submissions import create_agent_submission
 from leaderboard.tasks import run_evaluation
+from tests.leaderboard.conftest import text_version
 
 pytestmark = pytest.mark.django_db
 
@@ -52,19 +52,8 @@ def predict(inputs):
 
 @pytest.fixture
 def reviews(db):
-    benchmark = Benchmark.objects.create(slug="reviews", name="Review sentiment")
-    version = BenchmarkVersion.objects.create(
-        benchmark=benchmark, number=1, labels=["negative", "positive"], input_kind="text",
-        provenance={"sizes": {"public": 4, "evaluation": len(REVIEWS)}},
-        suites={"quality": {}}, bootstrap_seed=11, data_sha256="0" * 64,
-    )
-    for position, (text, label) in enumerate(REVIEWS):
-        Item.objects.create(version=version, split="evaluation", position=position, text=text,
-                            label=label)
-    for position in range(4):
-        Item.objects.create(version=version, split="public", position=position,
-                            text=f"a public review, number {position}", label=position % 2)
-    return version
+    return text_version("reviews", "Review sentiment", REVIEWS,
+                        [f"a public review, number {position}" for position in range(4)], 11)
 
 
 @pytest.fixture
