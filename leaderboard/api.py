@@ -22,6 +22,7 @@ from leaderboard import board_page, board_query, converters, queries  # noqa: F4
 from leaderboard.browse_views import cached_comparison
 from leaderboard.models import Evaluation, LeaderboardSnapshot, SuiteResult
 from leaderboard.pagination import Pagination
+from leaderboard.ranking import RELIABILITY_SCORE_VERSION
 from leaderboard.score_weights import requested_score_weights
 
 PAGINATION_PARAMETERS = ("limit", "offset", "format")
@@ -330,7 +331,15 @@ def snapshot_summary(snapshot):
         "n_clusters": snapshot.n_clusters,
         "confidence_level": snapshot.confidence_level,
         "default_score_weights": snapshot.score_weights,
+        "score": score_definition(snapshot),
     }
+
+
+def score_definition(snapshot):
+    """What the snapshot's score is: reliability score v1, the mean of its components."""
+    return {"name": "reliability score", "version": RELIABILITY_SCORE_VERSION,
+            "definition": "unweighted mean of the components, each higher-is-better",
+            "components": list(snapshot.score_weights)}
 
 
 def leaderboard_payload(version, shown, request):
