@@ -9,6 +9,7 @@ import pytest
 from leaderboard.models import Evaluation, LeaderboardSnapshot
 from leaderboard.submissions import create_agent_submission
 from leaderboard.tasks import run_evaluation
+from leaderboard.terminal import format_leaderboard
 from tests.leaderboard.conftest import text_version
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,10 @@ def test_a_flagged_entry_has_a_red_badge_that_says_so(client, evaluated):
     assert badge["message"].endswith("· flagged") and badge["color"] == "red"
     honest = client.get(f"/badges/reviews/{evaluated['Keywords'].submission_id}.json").json()
     assert "flagged" not in honest["message"]
+
+
+def test_the_terminal_leaderboard_lists_the_flags(reviews, evaluated):
+    text = format_leaderboard(reviews, LeaderboardSnapshot.objects.latest())
+    flagged = [line.strip() for line in text.splitlines() if line.strip().startswith("flagged")]
+    assert flagged == [f"flagged: Lookup: {flag['message']}"
+                       for flag in evaluated["Lookup"].integrity_flags]
