@@ -7,8 +7,8 @@ occur in it, after normalising both sides the same way: case folded, and only th
 characters kept, as one token sequence (so spacing, punctuation and JSON/CSV quoting do not
 hide a text).
 
-A text counts as *held* when every one of its 8-token windows occurs in one file (a text of 5
-to 7 tokens: the whole text). Texts under 5 tokens are not counted: "a must-see" can occur in
+A text counts as *held* when every one of its 8-token windows occurs in the agent's files (a
+text of 5 to 7 tokens: the whole text). Texts under 5 tokens are not counted: "a must-see" can occur in
 any vocabulary. Windows are compared as 64-bit hashes, token hashes combined by a polynomial in
 numpy, so a 100 MB archive is one pass of C-speed hashing and sorted look-ups, in chunks of a
 few MB (memory stays bounded whatever the file size).
@@ -30,6 +30,7 @@ import lzma
 import os
 import pickletools
 import re
+import sys
 import time
 import uuid
 import zipfile
@@ -66,7 +67,11 @@ _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|[nrt])
 
 def _unescaped(match):
     code = match.group(1)
-    return " " if code in "nrt" else chr(int(code[1:], 16))
+    if code in "nrt":
+        return " "
+    point = int(code[1:], 16)
+    # Binary junk can spell \UFFFFFFFF, which is no character: it stays as it was.
+    return chr(point) if point <= sys.maxunicode else match.group(0)
 
 
 def normalised_tokens(text):

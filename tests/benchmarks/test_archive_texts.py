@@ -145,3 +145,20 @@ def test_reading_stops_at_the_byte_budget(rt, tmp_path):
     found = held_texts(folder, texts, max_bytes=10_000)
     assert found.truncated and found.bytes_read == 10_000
     assert 0 < found.held < 100
+
+
+def test_broken_and_hostile_files_are_read_as_far_as_they_go(rt, tmp_path):
+    texts, labels, _ = rt
+    table = pickle.dumps(dict(zip(texts[:600], labels)))
+    files = {
+        "truncated.pkl": table[: len(table) // 2],  # the first half's texts still count
+        "broken.gz": gzip.compress(b"hello world")[:-6] + b"junk!!",
+        "broken.zip": b"PK\x03\x04" + bytes(200),
+        "bad.npy": b"\x93NUMPY\x01\x00" + b"\xff" * 50,
+        "escapes.bin": rb"\UFFFFFFFF \ud800 \x" + bytes(range(256)),
+        "runaway.txt": "x" * 3_000_000,  # one token longer than any word
+    }
+    found = held_texts(agent_folder(tmp_path, files), texts)
+    assert 200 < found.held < 600 and found.flagged
+    assert found.files == 7  # agent.py too
+
