@@ -65,6 +65,13 @@ def integrity_checks(evaluation):
     checks = [{"name": name, "title": title, "code": FLAG_CODES[name],
                "flagged": bool(stored[name].get("flagged")), "evidence": stored[name]}
               for name, title in INTEGRITY_TITLES.items() if name in stored]
+    for check in checks:
+        if check["name"] == "archive_texts" and check["evidence"].get("examples"):
+            # The evidence keeps positions; the texts are the version's own.
+            check["held_texts"] = list(
+                evaluation.benchmark_version.items_of("evaluation")
+                .filter(position__in=check["evidence"]["examples"])
+                .values_list("text", flat=True))
     return {"checks": checks} if checks else None
 
 

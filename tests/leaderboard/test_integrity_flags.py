@@ -122,6 +122,8 @@ def test_evaluation_page_and_api_show_the_evidence(client, evaluated):
     assert 'id="integrity"' in page
     assert "Share of the evaluation texts found: <strong>100.0%</strong> (12 of 12 texts" in page
     assert "flagged: memorised_texts" in page and "flagged: perturbation_gap" in page
+    assert ("Held, for example: <q>A good film with a moving story.</q> · <q>Great acting from "
+            "the whole cast, truly.</q> · <q>Dull and slow, it never finds its feet.</q>") in page
     # Exact against perturbed accuracy, each with its interval, and the drop.
     assert '<td class="num">1.000 <span class="muted">[1.000, 1.000]</span></td>' in page
     assert '<td class="num">0.500 <span class="muted">[' in page
