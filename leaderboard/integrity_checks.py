@@ -55,15 +55,19 @@ def not_applicable(name, reason):
     return {"check": name, "applies": False, "flagged": False, "message": reason}
 
 
-def _checked(evaluation, name, run):
+def _checked(evaluation, name, run, asking=None):
     """Run a check once per evaluation (a resumed one keeps what it found). A failure of the
-    agent (SandboxError) fails the evaluation as a suite's would; a bug of ours only loses the
-    check, noted in its evidence, and the evaluation goes on."""
+    agent (SandboxError) fails the evaluation as a suite's would, its message saying what the
+    agent was `asking` about; a bug of ours only loses the check, noted in its evidence, and the
+    evaluation goes on."""
     if name in evaluation.integrity_checks:
         return
     try:
         evidence = run()
-    except SandboxError:
+    except SandboxError as error:
+        if asking:
+            error.message = f"While answering {asking} (an integrity check): {error.message}"
+            error.args = (error.message,)
         raise
     except Exception as error:
         logger.exception("integrity check %s failed on evaluation %s", name, evaluation.pk)
@@ -111,7 +115,8 @@ def check_perturbations(evaluation, client, progress=None):
             progress=progress,
         ).as_json()
 
-    _checked(evaluation, "perturbation_gap", run)
+    _checked(evaluation, "perturbation_gap", run,
+             asking="copies of evaluation texts that differ only in case or spacing")
 
 
 def check_same_agent(evaluation):

@@ -41,6 +41,10 @@ def predict(inputs):
     return [[0.05, 0.95] if TABLE.get(text) == 1 else [0.95, 0.05] for text in inputs]
 """
 
+# The same table, answering the public items (the pre-flight's) and raising on any other text.
+STRICT_LOOKUP_AGENT = LOOKUP_AGENT.replace(
+    "TABLE.get(text) == 1", "(TABLE[text] if 'public' not in text else 1) == 1")
+
 # Honest: a keyword rule that reads words, whatever their case or spacing.
 KEYWORDS_AGENT = """
 labels = ["negative", "positive"]
@@ -152,3 +156,21 @@ def test_the_terminal_leaderboard_lists_the_flags(reviews, evaluated):
     flagged = [line.strip() for line in text.splitlines() if line.strip().startswith("flagged")]
     assert flagged == [f"flagged: Lookup: {flag['message']}"
                        for flag in evaluated["Lookup"].integrity_flags]
+
+
+def test_an_agent_that_crashes_on_a_perturbed_copy_fails_saying_where(reviews, write_agent):
+    strict = write_agent(STRICT_LOOKUP_AGENT,
+                         files={"table.json": json.dumps({t: label for t, label in REVIEWS})})
+    evaluation = Evaluation.objects.create(
+        submission=create_agent_submission(strict, name="Strict lookup"),
+        benchmark_version=reviews)
+    run_evaluation(evaluation.pk, operator_run=True)
+    evaluation.refresh_from_db()
+    assert (evaluation.status, evaluation.failure_category) == ("failed", "agent_error")
+    assert evaluation.failure_message.startswith(
+        "While answering copies of evaluation texts that differ only in case or spacing (an "
+        "integrity check): ")
+    assert "KeyError" in evaluation.failure_message + evaluation.log
+    # What it had already shown stays with the failure: the quality suite and the archive.
+    assert evaluation.suites.get().metrics["accuracy"] == 1.0
+    assert evaluation.integrity_flags[0]["code"] == "memorised_texts"
