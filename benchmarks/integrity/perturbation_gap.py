@@ -112,10 +112,10 @@ class GapResult:
                 "examples": self.examples, "message": self.message()}
 
     def message(self):
-        worst = max(self.perturbations.values(), key=lambda p: p["drop"]["low"], default=None)
-        if worst is None:
+        if not self.perturbations:
             return "no sampled item could be perturbed"
-        name = next(n for n, p in self.perturbations.items() if p is worst)
+        # The copy kind whose drop is most clearly above 0 speaks for the check.
+        name, worst = max(self.perturbations.items(), key=lambda pair: pair[1]["drop"]["low"])
         drop = worst["drop"]
         found = (f"accuracy {worst['exact']['value']:.2f} on exact texts, "
                  f"{worst['perturbed']['value']:.2f} on {name.replace('_', ' ')} copies "
@@ -136,16 +136,16 @@ def perturbation_gap(client, texts, labels, exact_predicted, seed, label_names=N
     are not asked again.
     """
     positions = sample_positions(len(texts), seed, size)
-    asked, rows = [], []  # rows: (position, perturbation name, original, perturbed)
+    asked, rows = [], []  # rows: (position in the split, perturbation name, the copy)
     for position in positions.tolist():
         for perturbation in PERTURBATIONS:
             copy = perturbation.perturb(texts[position])
             if copy != texts[position]:
                 asked.append(copy)
                 rows.append((position, perturbation.name, copy))
-    probabilities = np.asarray(client.predict_proba(asked, progress=progress), dtype=float) \
-        if asked else np.empty((0, 0))
-    predicted = np.argmax(probabilities, axis=1) if asked else np.empty(0, dtype=int)
+    predicted = np.empty(0, dtype=int)
+    if asked:
+        predicted = np.argmax(client.predict_proba(asked, progress=progress), axis=1)
     labels = np.asarray(labels)
     exact_predicted = np.asarray(exact_predicted)
     correct = (exact_predicted == labels).astype(int)
