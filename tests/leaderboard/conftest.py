@@ -37,6 +37,17 @@ def text_version(slug, name, items, public_texts, bootstrap_seed):
     return version
 
 
+def evaluate_now(submission, version):
+    """Evaluate a submission on a version at once, as an operator's run; it must finish."""
+    from leaderboard.tasks import run_evaluation
+
+    evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
+    run_evaluation(evaluation.pk, operator_run=True)
+    evaluation.refresh_from_db()
+    assert evaluation.status == "finished", evaluation.failure_message
+    return evaluation
+
+
 @pytest.fixture
 def tiny_version(db):
     """A two-label text benchmark with 10 evaluation items and 8 public ones."""

@@ -10,7 +10,7 @@ from leaderboard.models import Evaluation, LeaderboardSnapshot
 from leaderboard.submissions import create_agent_submission
 from leaderboard.tasks import run_evaluation
 from leaderboard.terminal import format_leaderboard
-from tests.leaderboard.conftest import text_version
+from tests.leaderboard.conftest import evaluate_now, text_version
 
 pytestmark = pytest.mark.django_db
 
@@ -68,12 +68,7 @@ def evaluated(reviews, write_agent):
     honest = write_agent(KEYWORDS_AGENT)
     evaluations = {}
     for name, folder in {"Lookup": lookup, "Keywords": honest}.items():
-        submission = create_agent_submission(folder, name=name)
-        evaluation = Evaluation.objects.create(submission=submission, benchmark_version=reviews)
-        run_evaluation(evaluation.pk, operator_run=True)
-        evaluation.refresh_from_db()
-        assert evaluation.status == "finished", evaluation.failure_message
-        evaluations[name] = evaluation
+        evaluations[name] = evaluate_now(create_agent_submission(folder, name=name), reviews)
     return evaluations
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from leaderboard.models import Evaluation, LeaderboardSnapshot
+from leaderboard.models import LeaderboardSnapshot
 from leaderboard.submissions import BASELINES_DIR, create_agent_submission, resolve_version
-from leaderboard.tasks import run_evaluation
+from tests.leaderboard.conftest import evaluate_now
 
 pytestmark = pytest.mark.django_db
 
@@ -29,21 +29,13 @@ def predict(inputs):
 """
 
 
-def evaluate(submission, version):
-    evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
-    run_evaluation(evaluation.pk, operator_run=True)
-    evaluation.refresh_from_db()
-    assert evaluation.status == "finished", evaluation.failure_message
-    return evaluation
-
-
 def test_a_lookup_table_of_the_evaluation_texts_is_flagged_and_the_baseline_is_not(write_agent):
     version = resolve_version("rt-sentiment", 1)
     answers = {item.text: version.labels[item.label] for item in version.items_of("evaluation")}
-    lookup = evaluate(create_agent_submission(
+    lookup = evaluate_now(create_agent_submission(
         write_agent(LOOKUP_AGENT, files={"answers.json": json.dumps(answers)}),
         name="Lookup table"), version)
-    baseline = evaluate(create_agent_submission(BASELINES_DIR / "rt-sentiment" / "tfidf_lr",
+    baseline = evaluate_now(create_agent_submission(BASELINES_DIR / "rt-sentiment" / "tfidf_lr",
                                                 name="TF-IDF + LR", trusted=True), version)
 
     assert [flag["code"] for flag in lookup.integrity_flags] == ["memorised_texts",

@@ -4,10 +4,9 @@ same submission evaluated again with the same answers is not flagged."""
 
 import pytest
 
-from leaderboard.models import Evaluation
 from leaderboard.submissions import create_agent_submission
-from leaderboard.tasks import run_evaluation
 from tests.conftest import KEYWORD_AGENT
+from tests.leaderboard.conftest import evaluate_now
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +23,10 @@ def predict(inputs):
 """
 
 
-def evaluate(submission, version):
-    evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
-    run_evaluation(evaluation.pk, operator_run=True)
-    evaluation.refresh_from_db()
-    assert evaluation.status == "finished", evaluation.failure_message
-    return evaluation
-
-
 def test_the_same_files_under_another_name_are_a_duplicate(tiny_version, write_agent):
     folder = write_agent(KEYWORD_AGENT)
-    first = evaluate(create_agent_submission(folder, name="Keywords"), tiny_version)
-    copy = evaluate(create_agent_submission(folder, name="Keywords again"), tiny_version)
+    first = evaluate_now(create_agent_submission(folder, name="Keywords"), tiny_version)
+    copy = evaluate_now(create_agent_submission(folder, name="Keywords again"), tiny_version)
     assert first.integrity_flags == []
     assert first.integrity_checks["duplicate"]["applies"] is False
     assert [flag["code"] for flag in copy.integrity_flags] == ["duplicate_submission"]
@@ -53,8 +44,8 @@ def test_the_same_files_under_another_name_are_a_duplicate(tiny_version, write_a
 
 def test_other_answers_from_the_same_files_are_irreproducible(tiny_version, write_agent):
     submission = create_agent_submission(write_agent(PROCESS_DEPENDENT_AGENT), name="Drifting")
-    first = evaluate(submission, tiny_version)
-    again = evaluate(submission, tiny_version)
+    first = evaluate_now(submission, tiny_version)
+    again = evaluate_now(submission, tiny_version)
     assert first.integrity_flags == []
     assert [flag["code"] for flag in again.integrity_flags] == ["irreproducible"]
     figures = again.integrity_checks["reproducibility"]["compared"][str(first.pk)]
@@ -68,7 +59,7 @@ def test_other_answers_from_the_same_files_are_irreproducible(tiny_version, writ
 
 def test_a_private_earlier_submission_is_not_named(tiny_version, write_agent):
     folder = write_agent(KEYWORD_AGENT)
-    evaluate(create_agent_submission(folder, name="Secret", public=False), tiny_version)
-    public = evaluate(create_agent_submission(folder, name="Public"), tiny_version)
+    evaluate_now(create_agent_submission(folder, name="Secret", public=False), tiny_version)
+    public = evaluate_now(create_agent_submission(folder, name="Public"), tiny_version)
     assert public.integrity_flags == []
     assert "Secret" not in str(public.integrity_checks)
