@@ -65,7 +65,9 @@ class Evaluation(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     integrity_checks = models.JSONField(
         default=dict, blank=True,
-        help_text="Integrity check name -> its evidence (benchmarks.integrity), flagged or not.",
+        help_text=(
+            "Integrity check name -> its evidence (benchmarks.integrity), flagged or not."
+        ),
     )
     integrity_flags = models.JSONField(
         default=list, blank=True,

@@ -8,8 +8,8 @@ characters kept, as one token sequence (so spacing, punctuation and JSON/CSV quo
 hide a text).
 
 A text counts as *held* when every one of its 8-token windows occurs in the agent's files (a
-text of 5 to 7 tokens: the whole text). Texts under 5 tokens are not counted: "a must-see" can occur in
-any vocabulary. Windows are compared as 64-bit hashes, token hashes combined by a polynomial in
+text of 5 to 7 tokens: the whole text). Texts under 5 tokens are not counted: "a must-see" can
+occur in any vocabulary. Windows are compared as 64-bit hashes, token hashes combined by a polynomial in
 numpy, so a 100 MB archive is one pass of C-speed hashing and sorted look-ups, in chunks of a
 few MB (memory stays bounded whatever the file size).
 

@@ -12,7 +12,9 @@ class Migration(migrations.Migration):
             name="integrity_checks",
             field=models.JSONField(
                 blank=True, default=dict,
-                help_text="Integrity check name -> its evidence (benchmarks.integrity), flagged or not.",
+                help_text=(
+                    "Integrity check name -> its evidence (benchmarks.integrity), flagged or not."
+                ),
             ),
         ),
         migrations.AddField(

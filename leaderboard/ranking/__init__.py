@@ -57,7 +57,8 @@ from leaderboard.ranking.weights import (
 )
 
 __all__ = [
-    "CONFIDENCE_LEVEL", "DEFAULT_SCORE_WEIGHT", "METHOD", "RELIABILITY_SCORE_VERSION", "MIN_REPLICATES", "REPLICATE_DTYPE", "Estimate",
+    "CONFIDENCE_LEVEL", "DEFAULT_SCORE_WEIGHT", "METHOD", "MIN_REPLICATES",
+    "RELIABILITY_SCORE_VERSION", "REPLICATE_DTYPE", "Estimate",
     "ModelOutcomes", "ModelRanking", "RankingResult", "ResamplingDesign", "Scores", "Statistic",
     "beats", "bootstrap_weights", "bounded_interval", "cluster_counts", "describe_method",
     "design_from_keys", "design_from_row_units", "evaluate", "evaluate_with_point", "independent_items", "percentile_interval",

@@ -89,7 +89,8 @@ def test_a_lookup_table_is_found_in_every_common_form(rt, tmp_path, form):
         "bz2": {"data/table.bin": bz2.compress("\n".join(part).encode())},
         "zip": {"bundle.zip": zipped.read_bytes()},
         "python": {"answers.py": f"ANSWERS = {table!r}\n"},
-        "csv_upper": {"table.csv": "\n".join(f'"{t.upper()}",{label}' for t, label in table.items())},
+        "csv_upper": {"table.csv": "\n".join(f'"{text.upper()}",{label}'
+                                              for text, label in table.items())},
     }[form]
     found = held_texts(agent_folder(tmp_path, files), texts)
     assert found.held == sum(len(normalised_tokens(text)) >= MIN_TOKENS for text in part)
