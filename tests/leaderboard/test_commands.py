@@ -113,6 +113,8 @@ def test_evaluate_runs_your_own_agent_synchronously_and_prints_metrics(tiny_vers
     output = run("evaluate", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny",
                  "--name", "Keywords")
     assert "quality: accuracy=0.6000, ece=0.1500, macro_f1=0.6000, n_items=10" in output
+    assert ("integrity perturbation_gap: ok: accuracy 0.60 on exact texts, 0.60 on spacing copies "
+            "(drop 0.00 [0.00, 0.00])") in output
     assert "sandbox: local" in output
     assert "Keywords" in run("leaderboard", "--benchmark", "tiny")
 
