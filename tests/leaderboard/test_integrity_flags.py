@@ -119,6 +119,7 @@ def test_evaluation_page_and_api_show_the_evidence(client, evaluated):
     lookup = evaluated["Lookup"]
     page = client.get(f"/evaluations/{lookup.pk}/").content.decode()
     assert 'id="integrity"' in page
+    assert '<a class="tag failed" href="#integrity">flagged by an integrity check</a> Rank' in page
     assert "Share of the evaluation texts found: <strong>100.0%</strong> (12 of 12 texts" in page
     assert "flagged: memorised_texts" in page and "flagged: perturbation_gap" in page
     assert ("Held, for example: <q>A good film with a moving story.</q> · <q>Great acting from "
