@@ -54,8 +54,8 @@ def component_figures(entry):
 INTEGRITY_TITLES = {
     "archive_texts": "Evaluation texts in the agent's files",
     "perturbation_gap": "Exact texts against trivially perturbed copies",
-    "reproducibility": "The same agent files, the same answers",
-    "duplicate": "The same agent files under another submission",
+    "reproducibility": "The same files, the same answers",
+    "duplicate": "The same files under another submission",
 }
 
 

@@ -10,11 +10,12 @@ do not score: a flagged entry keeps its score and rank, marked.
   texts; run before the suites, on the files, never running them;
 - perturbation_gap (benchmarks.integrity.perturbation_gap): right on exact texts, wrong on
   trivially changed copies; run after the suites, through the same sandbox;
-- reproducibility and duplicate: the same agent files (sha256) evaluated on this version
-  before, with other answers, or under another submission.
+- reproducibility and duplicate: the same files (an agent's sha256, a model's pinned commit)
+  evaluated on this version before, with other answers, or under another submission.
 """
 
 import logging
+from pathlib import Path
 
 import numpy as np
 
@@ -80,15 +81,21 @@ def evaluation_texts(version):
     return list(version.items_of("evaluation").values_list("text", flat=True))
 
 
-def check_archive(evaluation):
-    """Before the suites: how many evaluation texts the agent's own files hold."""
+def check_archive(evaluation, files):
+    """Before the suites: how many evaluation texts the files the sandbox runs (an agent's
+    folder, a model's snapshot) hold."""
     version = evaluation.benchmark_version
 
     def run():
         if version.input_kind != "text":
             return not_applicable("archive_texts", "records are not texts: the archive is not "
                                   "searched for them")
-        return held_texts(evaluation.submission.agent_path, evaluation_texts(version)).as_json()
+        links_within = None
+        if evaluation.submission.kind == "huggingface":
+            # A hub cache snapshot (<repository>/snapshots/<commit>) is links to the
+            # repository's blobs: follow them, and only them.
+            links_within = Path(files).parents[1]
+        return held_texts(files, evaluation_texts(version), links_within=links_within).as_json()
 
     _checked(evaluation, "archive_texts", run)
 
@@ -119,27 +126,40 @@ def check_perturbations(evaluation, client, progress=None):
              asking="copies of evaluation texts that differ only in case or spacing")
 
 
+def same_files(submission):
+    """(a filter on evaluations' submissions holding these same files, and how to name them):
+    an agent by the sha256 of its folder, a Hugging Face model by its ID and pinned commit."""
+    if submission.kind == "huggingface":
+        return ({"submission__model_id": submission.model_id,
+                 "submission__model_sha": submission.model_sha},
+                f"model ({submission.model_id} at commit {submission.model_sha[:12]})")
+    return ({"submission__agent_sha256": submission.agent_sha256},
+            f"agent files (sha256 {submission.agent_sha256[:12]})")
+
+
 def check_same_agent(evaluation):
-    """The same agent files (sha256) evaluated on this version before: with other answers
-    (not reproducible), or under another submission (a duplicate)."""
-    sha = evaluation.submission.agent_sha256
-    if not sha:
+    """The same files evaluated on this version before: with other answers (not
+    reproducible), or under another submission (a duplicate)."""
+    submission = evaluation.submission
+    if not (submission.agent_sha256 or submission.model_sha):
         return
+    matching, described = same_files(submission)
     earlier = list(
         Evaluation.objects.filter(benchmark_version=evaluation.benchmark_version,
-                                  submission__agent_sha256=sha,
-                                  status__in=["scoring", "finished"], pk__lt=evaluation.pk)
+                                  status__in=["scoring", "finished"], pk__lt=evaluation.pk,
+                                  **matching)
         .select_related("submission").order_by("pk")
     )
-    _checked(evaluation, "reproducibility", lambda: reproducibility(evaluation, earlier, sha))
-    _checked(evaluation, "duplicate", lambda: duplicate(evaluation, earlier, sha))
+    _checked(evaluation, "reproducibility",
+             lambda: reproducibility(evaluation, earlier, described))
+    _checked(evaluation, "duplicate", lambda: duplicate(evaluation, earlier, described))
 
 
-def reproducibility(evaluation, earlier, sha):
+def reproducibility(evaluation, earlier, described):
     mine = quality_outcomes(evaluation)
     if not earlier or mine is None:
-        return not_applicable("reproducibility", "no earlier evaluation of the same agent "
-                              "files on this version to compare with")
+        return not_applicable("reproducibility", f"no earlier evaluation of the same "
+                              f"{described} on this version to compare with")
     probabilities = np.asarray(mine["probabilities"], dtype=float)
     compared = {}
     for other in earlier:
@@ -156,26 +176,26 @@ def reproducibility(evaluation, earlier, sha):
     differing = {pk: figures for pk, figures in compared.items() if figures["items_differing"]}
     if differing:
         pk, figures = next(iter(differing.items()))
-        message = (f"the same agent files (sha256 {sha[:12]}) gave other probabilities in "
+        message = (f"the same {described} gave other probabilities in "
                    f"evaluation #{pk} on {figures['items_differing']:,} of {len(probabilities):,} "
                    f"items ({figures['labels_differing']:,} other labels): its results cannot "
                    "be reproduced")
     else:
         message = (f"the same answers as {len(compared)} earlier evaluation"
-                   f"{'s' if len(compared) != 1 else ''} of these agent files")
-    return {"check": "reproducibility", "sha256": sha, "compared": compared,
+                   f"{'s' if len(compared) != 1 else ''} of the same {described}")
+    return {"check": "reproducibility", "identity": described, "compared": compared,
             "tolerance": REPRODUCIBLE_TOLERANCE, "flagged": bool(differing), "message": message}
 
 
-def duplicate(evaluation, earlier, sha):
+def duplicate(evaluation, earlier, described):
     # Only a public submission is named: a private one's name is its owner's business.
     first = next((other for other in earlier if other.submission_id != evaluation.submission_id
                   and other.submission.public), None)
     if first is None:
-        return not_applicable("duplicate", "no other submission of the same agent files on "
+        return not_applicable("duplicate", f"no other submission of the same {described} on "
                               "this version")
-    return {"check": "duplicate", "sha256": sha, "flagged": True,
+    return {"check": "duplicate", "identity": described, "flagged": True,
             "duplicate_of": {"submission_id": first.submission_id,
                              "name": first.submission.name, "evaluation_id": first.pk},
-            "message": f"the same agent files (sha256 {sha[:12]}) as “{first.submission.name}”, "
-                       f"evaluated earlier (evaluation #{first.pk})"}
+            "message": f"the same {described} as “{first.submission.name}”, evaluated earlier "
+                       f"(evaluation #{first.pk})"}

@@ -16,6 +16,7 @@ from django_q.tasks import async_task
 
 from benchmarks.suites import SUITES
 from leaderboard import integrity_checks, provenance
+from leaderboard.hf_submission import model_snapshot
 from leaderboard.models import Evaluation, SuiteResult
 from leaderboard.snapshots import rebuild_snapshot
 from sandbox.agent_files import folder_sha256
@@ -83,13 +84,23 @@ def chosen_backend():
 _resolved_backends = {}
 
 
-def start_agent_sandbox(submission, operator_run=False):
+def submission_files(submission, version):
+    """The folder the sandbox runs: the agent's own, or (a Hugging Face model) its pinned
+    snapshot, fetched and checked against `version` first."""
+    if submission.kind == "huggingface":
+        return model_snapshot(submission, version)
+    return submission.agent_path
+
+
+def start_agent_sandbox(submission, operator_run=False, version=None, files=None):
+    """The sandbox for a submission, on its files (submission_files when not given)."""
     backend, _ = chosen_backend()
     return start_sandbox(
-        submission.agent_path,
+        files or submission_files(submission, version),
         backend=backend,
         limits=sandbox_limits(),
         trusted=submission.trusted,
+        huggingface=submission.kind == "huggingface",
         **backend_options(operator_run).get(backend, {}),
     )
 
@@ -156,7 +167,8 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
     client = None
     try:
         check_agent_unchanged(submission)
-        client = start_agent_sandbox(submission, operator_run)
+        files = submission_files(submission, version)
+        client = start_agent_sandbox(submission, operator_run, files=files)
         with client:
             info = client.hello()
             check_input_kind(info, version)
@@ -169,7 +181,7 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 backend=client.backend,
                 provenance=provenance.describe(evaluation, info, client.sandbox_info),
             )
-            integrity_checks.check_archive(evaluation)
+            integrity_checks.check_archive(evaluation, files)
             items = suite_items(version)
             for suite, config in version.suites.items():
                 if SuiteResult.objects.filter(evaluation=evaluation, suite=suite).exists():

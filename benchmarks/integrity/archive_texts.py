@@ -355,25 +355,36 @@ def _scan_zip(stream, matcher, budget, depth):
         return  # a damaged or encrypted member: the rest of the agent is still read
 
 
-def agent_files(folder):
-    """Every regular file under folder (links are not followed: a link could point anywhere)."""
+def agent_files(folder, links_within=None):
+    """Every regular file under folder. A link is followed only to a file inside
+    `links_within` (a hub cache snapshot is links into its repository's blobs); otherwise it
+    could point anywhere, and uploads may hold none."""
+    boundary = Path(links_within).resolve() if links_within else None
     for root, directories, files in os.walk(folder, followlinks=False):
         directories[:] = sorted(d for d in directories if d not in _IGNORED)
         for name in sorted(files):
             path = Path(root) / name
-            if name not in _IGNORED and path.is_file() and not path.is_symlink():
-                yield path
+            if name in _IGNORED:
+                continue
+            if not path.is_symlink():
+                if path.is_file():
+                    yield path
+                continue
+            target = path.resolve()
+            if boundary is not None and target.is_file() and target.is_relative_to(boundary):
+                yield target
 
 
-def held_texts(folder, texts, threshold=SHARE_THRESHOLD, max_bytes=MAX_SCANNED_BYTES):
+def held_texts(folder, texts, threshold=SHARE_THRESHOLD, max_bytes=MAX_SCANNED_BYTES,
+               links_within=None):
     """Scan the agent folder for the evaluation `texts` (in split order). Never runs the
-    agent's code."""
+    agent's code. links_within: see agent_files."""
     started = time.monotonic()
     index = TextIndex.of(texts)
     matcher = _Matcher(index)
     budget = _Budget(max_bytes)
     files = 0
-    for path in agent_files(folder):
+    for path in agent_files(folder, links_within):
         if budget.left <= 0:
             break
         files += 1

@@ -163,3 +163,14 @@ def test_broken_and_hostile_files_are_read_as_far_as_they_go(rt, tmp_path):
     assert 200 < found.held < 600 and found.flagged
     assert found.files == 7  # agent.py too
 
+
+
+def test_links_are_followed_only_inside_the_given_folder(rt, tmp_path):
+    texts, _, _ = rt
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("\n".join(texts))
+    folder = agent_folder(tmp_path, {})
+    (folder / "link.txt").symlink_to(outside)
+    assert held_texts(folder, texts).held == 0
+    assert held_texts(folder, texts, links_within=folder).held == 0
+    assert held_texts(folder, texts, links_within=tmp_path).held == 1941

@@ -4,8 +4,10 @@ same submission evaluated again with the same answers is not flagged."""
 
 import pytest
 
+from leaderboard.hf_submission import create_model_submission
 from leaderboard.submissions import create_agent_submission
 from tests.conftest import KEYWORD_AGENT
+from tests.hf_models import cached_classifier
 from tests.leaderboard.conftest import evaluate_now
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +65,24 @@ def test_a_private_earlier_submission_is_not_named(tiny_version, write_agent):
     public = evaluate_now(create_agent_submission(folder, name="Public"), tiny_version)
     assert public.integrity_flags == []
     assert "Secret" not in str(public.integrity_checks)
+
+
+def test_a_hugging_face_model_is_known_by_its_id_and_commit(hf_cache, tiny_version, settings):
+    settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL = True  # tests run on the local backend
+    sha = cached_classifier(hf_cache, "org/tiny", id2label=None)
+    mapping = {"LABEL_0": "negative", "LABEL_1": "positive"}
+    evaluations = []
+    for name in ("Tiny", "Tiny again"):
+        submission, _ = create_model_submission("org/tiny", versions=[tiny_version], queue=False,
+                                                label_mapping=mapping)
+        submission.name = name
+        submission.save()
+        evaluations.append(evaluate_now(submission, tiny_version))
+    first, copy = evaluations
+    # The snapshot the sandbox ran was read for evaluation texts too.
+    assert first.integrity_checks["archive_texts"]["files"] >= 2
+    assert first.integrity_flags == []
+    assert copy.integrity_flags == [{
+        "code": "duplicate_submission",
+        "message": f"the same model (org/tiny at commit {sha[:12]}) as “Tiny”, evaluated "
+                   f"earlier (evaluation #{first.pk})"}]
