@@ -19,7 +19,7 @@ from leaderboard.ranking import RELIABILITY_SCORE_VERSION
 from leaderboard.score_weights import PREFIX as WEIGHT_PREFIX
 
 BOARD_CACHE_SECONDS = 24 * 3600
-CACHE_FORMAT = 2  # bump when the rendered board changes shape
+CACHE_FORMAT = 3  # bump when the rendered board changes shape
 ASCENDING_FIRST = {"rank", "name", "kind"}
 
 

@@ -107,6 +107,8 @@ def test_flags_show_on_the_leaderboard_page_and_in_its_api(client, evaluated):
     page = client.get("/benchmarks/reviews/v1/").content.decode()
     assert page.count('class="flagged"') == 1
     assert "flagged: the archive holds 100% of the evaluation texts" in page
+    lookup = evaluated["Lookup"].pk
+    assert f'<a class="tag failed" href="/evaluations/{lookup}/#integrity" title="' in page
     board = client.get("/api/v1/benchmarks/reviews/v1/leaderboard/").json()
     flags = {entry["name"]: [flag["code"] for flag in entry["integrity_flags"]]
              for entry in board["entries"]}
