@@ -172,3 +172,18 @@ def test_an_agent_that_crashes_on_a_perturbed_copy_fails_saying_where(reviews, w
     # What it had already shown stays with the failure: the quality suite and the archive.
     assert evaluation.suites.get().metrics["accuracy"] == 1.0
     assert evaluation.integrity_flags[0]["code"] == "memorised_texts"
+
+
+def test_a_check_that_breaks_on_our_side_is_noted_and_the_evaluation_goes_on(
+        reviews, write_agent, monkeypatch):
+    def broken(*args, **kwargs):
+        raise MemoryError("the scan ran out of memory")
+
+    monkeypatch.setattr("leaderboard.integrity_checks.held_texts", broken)
+    evaluation = evaluate_now(create_agent_submission(write_agent(KEYWORDS_AGENT),
+                                                      name="Keywords"), reviews)
+    archive = evaluation.integrity_checks["archive_texts"]
+    assert archive["error"] == "MemoryError: the scan ran out of memory"
+    assert archive["message"] == "the check could not run (SafetyGym's fault, not the agent's)"
+    assert not archive["flagged"] and evaluation.integrity_flags == []
+    assert "perturbation_gap" in evaluation.integrity_checks
