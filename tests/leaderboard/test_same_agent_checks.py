@@ -67,6 +67,7 @@ def test_a_private_earlier_submission_is_not_named(tiny_version, write_agent):
     assert "Secret" not in str(public.integrity_checks)
 
 
+@pytest.mark.slow  # two runs of a torch model: about 20 s
 def test_a_hugging_face_model_is_known_by_its_id_and_commit(hf_cache, tiny_version, settings):
     settings.SANDBOX_ALLOW_UNTRUSTED_LOCAL = True  # tests run on the local backend
     sha = cached_classifier(hf_cache, "org/tiny", id2label=None)
