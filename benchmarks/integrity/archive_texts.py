@@ -309,16 +309,14 @@ def _scan_bytes_stream(stream, matcher, budget, depth):
     budget.spend(len(head))
     rest = _read_chunks(stream, budget)
     if depth < MAX_NESTING and head.startswith(b"PK\x03\x04"):
-        data = head + b"".join(rest)
-        _scan_zip(io.BytesIO(data), matcher, budget, depth + 1)
+        _scan_zip(_rewound(stream, head, rest, depth), matcher, budget, depth + 1)
         return
     opener = {b"\x1f\x8b": lambda data: gzip.GzipFile(fileobj=data), b"BZh": bz2.BZ2File,
               b"\xfd7zXZ": lzma.LZMAFile}
     for magic, open_compressed in opener.items():
         if depth < MAX_NESTING and head.startswith(magic):
-            data = io.BytesIO(head + b"".join(rest))
             try:
-                with open_compressed(data) as inner:
+                with open_compressed(_rewound(stream, head, rest, depth)) as inner:
                     _scan_bytes_stream(inner, matcher, budget, depth + 1)
             except (OSError, EOFError, lzma.LZMAError):
                 pass  # not really compressed after all: the raw bytes hold nothing readable
@@ -336,6 +334,16 @@ def _scan_bytes_stream(stream, matcher, budget, depth):
         _scan_strings(_pickle_strings(data), matcher)
         return
     _scan_text(_prepend(head, rest), matcher)
+
+
+def _rewound(stream, head, rest, depth):
+    """The stream from its start again, for a reader that needs to seek or to see the magic:
+    a file on disk itself (a 500 MB .npz is not copied into memory; what its members unpack
+    to is counted as it is read), else its bytes read into memory, counted as they are."""
+    if depth == 0 and stream.seekable():
+        stream.seek(0)
+        return stream
+    return io.BytesIO(head + b"".join(rest))
 
 
 def _prepend(head, rest):
