@@ -1,4 +1,4 @@
-"""Creating submissions and their evaluations: shared by the CLI and (later) the web form."""
+"""Creating submissions and their evaluations: shared by the CLI, the web form and the API."""
 
 import argparse
 from pathlib import Path
@@ -42,12 +42,17 @@ def resolve_version(slug, number=None):
     return version
 
 
-def create_agent_submission(path, *, name, description="", trusted=False, public=True,
-                            label_mapping=None, owner=None):
-    """Register an agent. Trusted agents run from where they are; others are copied first."""
+def clean_name(name):
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
+    return name
+
+
+def create_agent_submission(path, *, name, description="", trusted=False, public=True,
+                            label_mapping=None, owner=None):
+    """Register an agent. Trusted agents run from where they are; others are copied first."""
+    name = clean_name(name)
     if trusted:
         root = find_agent_root(Path(path).resolve())
         sha = folder_sha256(root)
@@ -68,6 +73,15 @@ def create_evaluation(submission, version, *, queue=True):
     if queue:
         transaction.on_commit(lambda: queue_evaluation(evaluation))
     return evaluation
+
+
+def submit_agent(path, versions, **submission_fields):
+    """Register an agent and queue one evaluation per benchmark version, in one transaction:
+    a refused agent leaves nothing behind. Returns (submission, evaluations)."""
+    with transaction.atomic():
+        submission = create_agent_submission(path, **submission_fields)
+        evaluations = [create_evaluation(submission, version) for version in versions]
+    return submission, evaluations
 
 
 def baseline_folders(slug):

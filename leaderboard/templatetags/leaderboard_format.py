@@ -57,3 +57,18 @@ def scalars(metrics):
 def words(name):
     """A stored key as words: rows_after_dedup → "rows after dedup"."""
     return str(name).replace("_", " ")
+
+
+@register.filter
+def duration(seconds):
+    """Seconds as people read a wait: 42 s, 3 min 05 s, 2 h 07 min; a dash for none."""
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
