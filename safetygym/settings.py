@@ -173,6 +173,12 @@ SUBMISSION_MAX_ARCHIVE_MB = int(os.environ.get("SAFETYGYM_SUBMISSION_MAX_ARCHIVE
 # (platform_error) are not counted. Staff have no quota.
 EVALUATIONS_PER_DAY = int(os.environ.get("SAFETYGYM_EVALUATIONS_PER_DAY", 20))
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my-submissions"
 LOGOUT_REDIRECT_URL = "index"
