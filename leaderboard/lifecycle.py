@@ -3,22 +3,39 @@
 public entries on a new version of it, while the old versions' leaderboards stay as they are.
 """
 
+import io
 import shutil
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from leaderboard.models import Evaluation, Submission
+from leaderboard import queries
+from leaderboard.models import Evaluation, LeaderboardSnapshot, Submission
 from leaderboard.snapshots import rebuild_snapshot
 from leaderboard.submissions import create_evaluation
 from sandbox.errors import InvalidSubmission
 
 
-def _rebuild_boards(versions):
+def _rebuild_boards(versions, submission_id):
+    """New snapshots without (or with) the submission, and its badges out of the cache. A board
+    left with no entry at all gets an empty snapshot, so that the last one stops showing it."""
     for version in versions:
-        rebuild_snapshot(version)
+        if rebuild_snapshot(version) is None:
+            latest = queries.latest_snapshot(version)
+            if latest is not None and latest.entries:
+                empty = io.BytesIO()
+                np.savez(empty)
+                LeaderboardSnapshot.objects.create(
+                    benchmark_version=version, replicates=latest.replicates, seed=latest.seed,
+                    method=latest.method, n_items=latest.n_items, n_clusters=latest.n_clusters,
+                    confidence_level=latest.confidence_level,
+                    score_weights=latest.score_weights, entries=[],
+                    replicates_npz=empty.getvalue())
+        cache.delete(f"badge:{version.benchmark.slug}:{submission_id}")
 
 
 def _versions_of(submission):
@@ -32,7 +49,7 @@ def withdraw(submission):
         Submission.objects.filter(pk=submission.pk).update(public=False,
                                                            withdrawn_at=timezone.now())
     submission.refresh_from_db()
-    _rebuild_boards(_versions_of(submission))
+    _rebuild_boards(_versions_of(submission), submission.pk)
     return submission
 
 
@@ -41,7 +58,7 @@ def restore(submission):
     with transaction.atomic():
         Submission.objects.filter(pk=submission.pk).update(public=True, withdrawn_at=None)
     submission.refresh_from_db()
-    _rebuild_boards(_versions_of(submission))
+    _rebuild_boards(_versions_of(submission), submission.pk)
     return submission
 
 
@@ -52,7 +69,7 @@ def delete(submission):
         raise InvalidSubmission(
             "an evaluation of this submission is running; withdraw it now (it leaves the "
             "leaderboards at once) and delete it when the evaluation has ended")
-    versions = _versions_of(submission)
+    versions, submission_id = _versions_of(submission), submission.pk
     agent_path = Path(submission.agent_path) if not submission.trusted else None
     sha = submission.agent_sha256
     submission.delete()
@@ -61,7 +78,7 @@ def delete(submission):
     if (agent_path is not None and agent_path.resolve().parent == upload_dir
             and not Submission.objects.filter(agent_sha256=sha).exists()):
         shutil.rmtree(agent_path, ignore_errors=True)
-    _rebuild_boards(versions)
+    _rebuild_boards(versions, submission_id)
 
 
 def entries_to_reevaluate(version):

@@ -3,7 +3,8 @@
 through leaderboard.uploads.submit_upload, the same checks and quota as the web form."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -42,8 +43,13 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return submission.withdrawn_at is not None
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class ArchiveField(serializers.FileField):
+    """An uploaded file, described in the schema as the bytes of a multipart part."""
+
+
 class NewSubmissionSerializer(serializers.Serializer):
-    archive = serializers.FileField(help_text="a .zip or .tar.gz of the folder holding agent.py")
+    archive = ArchiveField(help_text="a .zip or .tar.gz of the folder holding agent.py")
     name = serializers.CharField(max_length=NAME_MAX)
     description = serializers.CharField(required=False, allow_blank=True, default="",
                                         max_length=5000)
