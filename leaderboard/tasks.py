@@ -16,6 +16,7 @@ from django_q.tasks import async_task
 
 from benchmarks.suites import SUITES
 from leaderboard import provenance
+from leaderboard.hf_submission import model_snapshot
 from leaderboard.models import Evaluation, SuiteResult
 from leaderboard.notifications import notify_evaluation_ended
 from leaderboard.snapshots import rebuild_snapshot
@@ -84,13 +85,17 @@ def chosen_backend():
 _resolved_backends = {}
 
 
-def start_agent_sandbox(submission, operator_run=False):
+def start_agent_sandbox(submission, operator_run=False, version=None):
+    """The sandbox for a submission: its agent folder, or (a Hugging Face model) its pinned
+    snapshot, checked against `version` and fetched first."""
     backend, _ = chosen_backend()
+    huggingface = submission.kind == "huggingface"
     return start_sandbox(
-        submission.agent_path,
+        model_snapshot(submission, version) if huggingface else submission.agent_path,
         backend=backend,
         limits=sandbox_limits(),
         trusted=submission.trusted,
+        huggingface=huggingface,
         **backend_options(operator_run).get(backend, {}),
     )
 
@@ -157,7 +162,7 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
     client = None
     try:
         check_agent_unchanged(submission)
-        client = start_agent_sandbox(submission, operator_run)
+        client = start_agent_sandbox(submission, operator_run, version)
         with client:
             info = client.hello()
             check_input_kind(info, version)

@@ -3,6 +3,11 @@ import textwrap
 
 import pytest
 
+# No test reaches the Hugging Face hub: models come from hub-cache folders the tests make.
+# Without it a cached load retries the network for ~70 s.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
 from sandbox.selection import AVAILABILITY
 
 # A keyword agent: "good" or "great" → positive with 0.8, otherwise negative with 0.7.
@@ -35,6 +40,15 @@ def write_agent(tmp_path):
         return folder
 
     return write
+
+
+@pytest.fixture
+def hf_cache(tmp_path, settings):
+    """An empty hub cache in the test's folder, used as the server's model cache."""
+    folder = tmp_path / "hub"
+    folder.mkdir()
+    settings.HF_CACHE_DIR = folder
+    return folder
 
 
 @pytest.fixture(autouse=True)

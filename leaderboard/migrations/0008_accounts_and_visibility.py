@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leaderboard', '0004_ranking_engine'),
+        ('leaderboard', '0006_model_submissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
