@@ -24,11 +24,30 @@ def benchmark_choices():
             for version in queries.latest_versions()]
 
 
+def exactly_one_of(archive, model_id):
+    """The message when a submission gives both an archive and a model ID, or neither."""
+    if archive and model_id:
+        return "give an agent archive or a Hugging Face model ID, not both"
+    if not archive and not model_id:
+        return "give an agent archive or a Hugging Face model ID"
+    return None
+
+
 class SubmissionForm(forms.Form):
     archive = forms.FileField(
-        help_text=f"A .zip or .tar.gz of the folder holding agent.py (at most "
+        required=False,
+        help_text=f"An agent: a .zip or .tar.gz of the folder holding agent.py (at most "
                   f"{settings.SUBMISSION_MAX_ARCHIVE_MB} MB).")
-    name = forms.CharField(max_length=NAME_MAX, help_text="The name on the leaderboard.")
+    model_id = forms.CharField(
+        required=False, max_length=300, label="Hugging Face model ID",
+        help_text="Or a model on the Hugging Face hub: org/name or its URL (safetensors "
+                  "weights, no code of its own).")
+    revision = forms.CharField(
+        required=False, max_length=200,
+        help_text="The model's branch, tag or commit (default: main); it is pinned to its "
+                  "commit when you submit.")
+    name = forms.CharField(max_length=NAME_MAX, required=False,
+                           help_text="The name on the leaderboard (a model's default: its ID).")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                   max_length=5000)
     benchmarks = forms.MultipleChoiceField(
@@ -45,6 +64,15 @@ class SubmissionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["benchmarks"].choices = benchmark_choices()
+
+    def clean(self):
+        data = super().clean()
+        problem = exactly_one_of(data.get("archive"), (data.get("model_id") or "").strip())
+        if problem:
+            self.add_error("archive", problem)
+        elif data.get("archive") and not (data.get("name") or "").strip():
+            self.add_error("name", "an agent needs a name for the leaderboard")
+        return data
 
     def versions(self):
         return [queries.get_version(slug) for slug in self.cleaned_data["benchmarks"]]

@@ -1,6 +1,7 @@
 """/api/v1/submissions/: a caller's own submissions, and new ones made with an API token
-(`Authorization: Token <key>`, from /accounts/tokens/) as a multipart upload. The upload goes
-through leaderboard.uploads.submit_upload, the same checks and quota as the web form."""
+(`Authorization: Token <key>`, from /accounts/tokens/) as a multipart upload of an agent
+archive, or a Hugging Face model ID. Both go through leaderboard.uploads.submit_from, the same
+checks and quota as the web form."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +15,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from leaderboard import queries
 from leaderboard.models import Submission
 from leaderboard.submissions import NAME_MAX
-from leaderboard.uploads import UploadRefused, parse_label_mapping, submit_upload
+from leaderboard.forms import exactly_one_of
+from leaderboard.uploads import UploadRefused, submit_from
 from leaderboard.visibility import visible_submissions
 
 
@@ -37,7 +39,8 @@ class SubmissionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Submission
         fields = ["id", "name", "description", "kind", "public", "withdrawn", "agent_sha256",
-                  "label_mapping", "created_at", "evaluations"]
+                  "model_id", "model_revision", "model_sha", "label_mapping", "created_at",
+                  "evaluations"]
 
     def get_withdrawn(self, submission) -> bool:
         return submission.withdrawn_at is not None
@@ -49,8 +52,17 @@ class ArchiveField(serializers.FileField):
 
 
 class NewSubmissionSerializer(serializers.Serializer):
-    archive = ArchiveField(help_text="a .zip or .tar.gz of the folder holding agent.py")
-    name = serializers.CharField(max_length=NAME_MAX)
+    archive = ArchiveField(required=False,
+                           help_text="an agent: a .zip or .tar.gz of the folder holding agent.py")
+    model_id = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300,
+        help_text="or a Hugging Face model: org/name or its URL")
+    revision = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200,
+        help_text="the model's branch, tag or commit (default main), pinned to its commit")
+    name = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=NAME_MAX,
+                                 help_text="the leaderboard name (needed for an agent)")
     description = serializers.CharField(required=False, allow_blank=True, default="",
                                         max_length=5000)
     benchmarks = serializers.ListField(
@@ -60,6 +72,12 @@ class NewSubmissionSerializer(serializers.Serializer):
     label_mapping = serializers.CharField(
         required=False, allow_blank=True, default="",
         help_text="YOUR_LABEL=BENCHMARK_LABEL pairs, comma-separated, where names differ")
+
+    def validate(self, data):
+        problem = exactly_one_of(data.get("archive"), data.get("model_id", "").strip())
+        if problem:
+            raise ValidationError({"archive": [problem]})
+        return data
 
     def validate_benchmarks(self, slugs):
         versions = []
@@ -106,10 +124,7 @@ class Submissions(generics.ListCreateAPIView):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         try:
-            submission, _ = submit_upload(
-                data["archive"], owner=request.user, versions=data["benchmarks"],
-                name=data["name"], description=data["description"], public=data["public"],
-                label_mapping=parse_label_mapping(data["label_mapping"]))
+            submission, _ = submit_from(data, request.user, data["benchmarks"])
         except UploadRefused as error:
             raise ValidationError({error.field or "non_field_errors": [str(error)]}) from None
         submission = self.get_queryset().get(pk=submission.pk)

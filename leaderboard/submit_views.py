@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from leaderboard import lifecycle, queries
 from leaderboard.forms import SubmissionForm
 from leaderboard.quota import charged_evaluations
-from leaderboard.uploads import UploadRefused, parse_label_mapping, submit_upload
+from leaderboard.uploads import UploadRefused, submit_from
 from sandbox.errors import InvalidSubmission
 
 
@@ -27,12 +27,9 @@ def quota_context(user):
 def submit(request):
     form = SubmissionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            submission, evaluations = submit_upload(
-                data["archive"], owner=request.user, versions=form.versions(),
-                name=data["name"], description=data["description"], public=data["public"],
-                label_mapping=parse_label_mapping(data["label_mapping"]))
+            submission, evaluations = submit_from(form.cleaned_data, request.user,
+                                                  form.versions())
         except UploadRefused as error:
             form.add_error(error.field, str(error))
         else:

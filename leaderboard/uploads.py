@@ -1,6 +1,6 @@
-"""A submission from the web form or the API: an uploaded agent archive, checked before
-anything is queued, then registered by the same leaderboard.submissions.submit_agent the CLI
-uses.
+"""A submission from the web form or the API: an uploaded agent archive or a Hugging Face
+model ID, checked before anything is queued, then registered by the same functions the CLI
+uses (leaderboard.submissions.submit_agent, leaderboard.hf_submission.create_model_submission).
 
 Every refusal is an UploadRefused that names the field it is about (None for the whole
 submission, e.g. the quota), so the form shows it beside that field and the API returns it
@@ -13,9 +13,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from leaderboard.hf_submission import create_model_submission
 from leaderboard.quota import QuotaExceeded, check_quota
 from leaderboard.submissions import clean_name, submit_agent
-from sandbox.errors import InvalidSubmission
+from sandbox.errors import InvalidSubmission, SandboxError
 
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
 
@@ -73,6 +74,18 @@ def check_size(uploaded):
         raise UploadRefused("archive", "the archive is empty")
 
 
+def check_submission(owner, versions, label_mapping):
+    """What every submission must pass, whatever it submits: a benchmark, a mapping onto its
+    labels, and room in the owner's quota."""
+    if not versions:
+        raise UploadRefused("benchmarks", "pick at least one benchmark")
+    check_label_mapping(label_mapping or {}, versions)
+    try:
+        check_quota(owner, len(versions))
+    except QuotaExceeded as error:
+        raise UploadRefused(None, str(error)) from None
+
+
 def submit_upload(uploaded, *, owner, versions, name, description="", public=True,
                   label_mapping=None):
     """Check and register an uploaded agent archive; returns (submission, evaluations)."""
@@ -80,15 +93,9 @@ def submit_upload(uploaded, *, owner, versions, name, description="", public=Tru
         name = clean_name(name)
     except InvalidSubmission as error:
         raise UploadRefused("name", str(error)) from None
-    if not versions:
-        raise UploadRefused("benchmarks", "pick at least one benchmark")
     check_size(uploaded)
     filename = archive_name(uploaded.name)
-    check_label_mapping(label_mapping or {}, versions)
-    try:
-        check_quota(owner, len(versions))
-    except QuotaExceeded as error:
-        raise UploadRefused(None, str(error)) from None
+    check_submission(owner, versions, label_mapping)
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         path = Path(folder) / filename
         with path.open("wb") as out:
@@ -99,3 +106,30 @@ def submit_upload(uploaded, *, owner, versions, name, description="", public=Tru
                                 public=public, label_mapping=label_mapping or {}, owner=owner)
         except InvalidSubmission as error:  # the archive's checks (sandbox.agent_files)
             raise UploadRefused("archive", str(error)) from None
+
+
+def submit_model(model_id, *, owner, versions, revision="", name="", description="",
+                 public=True, label_mapping=None):
+    """Check and register a Hugging Face model (its revision pinned to a commit, its files and
+    labels checked for every benchmark); returns (submission, evaluations)."""
+    check_submission(owner, versions, label_mapping)
+    try:
+        return create_model_submission(
+            model_id, versions=versions, revision=revision or None, name=name or None,
+            description=description, label_mapping=label_mapping or {}, public=public,
+            owner=owner)
+    except InvalidSubmission as error:
+        raise UploadRefused("model_id", str(error)) from None
+    except SandboxError as error:  # the hub did not answer: not the submitter's fault
+        raise UploadRefused(None, f"{error} Nothing was queued; try again later.") from None
+
+
+def submit_from(data, owner, versions):
+    """A submission from the form's (or the API's) cleaned fields: an archive or a model ID."""
+    shared = {"owner": owner, "versions": versions, "name": data.get("name") or "",
+              "description": data.get("description") or "", "public": data["public"],
+              "label_mapping": parse_label_mapping(data.get("label_mapping"))}
+    if data.get("archive"):
+        return submit_upload(data["archive"], **shared)
+    return submit_model(data["model_id"].strip(), revision=(data.get("revision") or "").strip(),
+                        **shared)

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from leaderboard.models import Evaluation, Submission
+from tests.hf_models import cached_classifier
 from tests.leaderboard.uploads import agent_zip, zip_bytes
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +99,19 @@ def test_the_schema_describes_the_upload_and_the_token(client, tiny_version):
     assert fields["$ref"].endswith("/NewSubmission")
     new = schema["components"]["schemas"]["NewSubmission"]
     assert new["properties"]["archive"]["format"] == "binary"
-    assert set(new["required"]) == {"archive", "name", "benchmarks"}
+    assert new["required"] == ["benchmarks"]
+    assert {"archive", "model_id", "revision", "label_mapping"} <= set(new["properties"])
     assert "tokenAuth" in schema["components"]["securitySchemes"]
     assert "get" in schema["paths"]["/api/v1/submissions/"]
+
+
+def test_a_token_submits_a_hugging_face_model(token_client, hf_cache):
+    sha = cached_classifier(hf_cache, "org/tiny", id2label={0: "negative", 1: "positive"})
+    response = token_client.post("/api/v1/submissions/", {
+        "model_id": "org/tiny", "revision": "main", "benchmarks": ["tiny"]}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["kind"] == "huggingface"
+    assert Submission.objects.get().model_sha == sha
+    refused = token_client.post("/api/v1/submissions/", {
+        "model_id": "org/missing", "benchmarks": ["tiny"]}, format="multipart")
+    assert refused.status_code == 400 and "org/missing" in refused.json()["model_id"][0]

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from leaderboard.models import Evaluation, Submission
+from tests.hf_models import cached_classifier
 from tests.leaderboard.uploads import agent_zip, zip_bytes
 from tests.sandbox.test_agent_archives import zip_symlink
 
@@ -86,7 +87,7 @@ def test_no_benchmark_and_no_name_are_each_said_beside_their_field(user_client):
     response = post(user_client, agent_zip(), benchmarks=[], name="")
     page = response.content.decode()
     assert "pick at least one benchmark" in page.split('id="field-benchmarks"')[1]
-    assert "This field is required" in page.split('id="field-name"')[1]
+    assert "an agent needs a name for the leaderboard" in page.split('id="field-name"')[1]
 
 
 def test_a_private_submission_stays_private(user_client):
@@ -99,4 +100,38 @@ def test_the_form_needs_a_login(client, tiny_version):
     response = client.get("/submit/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert client.post("/submit/", {"archive": agent_zip()}).status_code == 302
+    assert not Submission.objects.exists()
+
+
+def test_a_hugging_face_model_is_pinned_and_queued_with_its_label_mapping(user_client,
+                                                                          hf_cache):
+    sha = cached_classifier(hf_cache, "org/tiny", id2label={0: "neg", 1: "pos"})
+    response = user_client.post("/submit/", {
+        "model_id": "https://huggingface.co/org/tiny", "benchmarks": ["tiny"], "public": "on",
+        "label_mapping": "neg=negative\npos=positive"})
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert (submission.kind, submission.name, submission.model_sha) == (
+        "huggingface", "org/tiny", sha)
+    assert submission.owner == user_client.user
+    assert submission.label_mapping == {"neg": "negative", "pos": "positive"}
+    assert Evaluation.objects.get().status == "queued"
+
+
+def test_a_model_that_cannot_be_evaluated_is_said_beside_the_model_id(user_client, hf_cache):
+    cached_classifier(hf_cache, "org/tiny", id2label={0: "neg", 1: "pos"}, refs=("main",))
+    page = user_client.post("/submit/", {"model_id": "org/tiny", "revision": "v9",
+                                         "benchmarks": ["tiny"]}).content.decode()
+    assert "The revision &#x27;v9&#x27; of org/tiny" in page.split('id="field-model_id"')[1]
+    page = user_client.post("/submit/", {"model_id": "not a model id!",
+                                         "benchmarks": ["tiny"]}).content.decode()
+    assert 'id="field-model_id"' in page and "errorlist" in page.split('id="field-model_id"')[1]
+    assert not Submission.objects.exists()
+
+
+def test_an_archive_and_a_model_id_together_or_neither_are_refused(user_client):
+    both = post(user_client, agent_zip(), model_id="org/tiny").content.decode()
+    assert "an agent archive or a Hugging Face model ID, not both" in both
+    neither = user_client.post("/submit/", {"name": "x", "benchmarks": ["tiny"]})
+    assert "give an agent archive or a Hugging Face model ID" in neither.content.decode()
     assert not Submission.objects.exists()
