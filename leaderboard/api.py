@@ -27,6 +27,7 @@ from leaderboard import (  # noqa: F401 (converters registers <id:>)
 )
 from leaderboard.browse_views import cached_comparison
 from leaderboard.models import Evaluation, LeaderboardSnapshot, SuiteResult
+from leaderboard.live_status import live_status
 from leaderboard.pagination import Pagination
 from leaderboard.visibility import visible_evaluations
 from leaderboard.score_weights import requested_score_weights
@@ -251,8 +252,20 @@ class EvaluationList(StrictListAPIView):
         return evaluations.order_by("-queued_at", "-pk")
 
 
+class EvaluationDetailSerializer(EvaluationSerializer):
+    live = serializers.SerializerMethodField()
+
+    class Meta(EvaluationSerializer.Meta):
+        fields = [*EvaluationSerializer.Meta.fields, "live"]
+
+    def get_live(self, evaluation) -> dict:
+        """What the live page shows: per-suite progress, elapsed_seconds, eta_seconds, and the
+        end of the sandbox's log for the owner (null for anyone else)."""
+        return live_status(evaluation, self.context["request"].user)
+
+
 class EvaluationDetail(StrictRetrieveAPIView):
-    serializer_class = EvaluationSerializer
+    serializer_class = EvaluationDetailSerializer
 
     def get_queryset(self):
         return evaluations_for(self.request.user)

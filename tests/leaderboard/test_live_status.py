@@ -98,3 +98,15 @@ def test_a_platform_error_says_it_is_not_charged(client, queued_evaluation):
     page = client.get(f"/evaluations/{evaluation.pk}/status/").content.decode()
     assert "platform_error" in page and "The Docker engine did not answer" in page
     assert "not counted against the quota" in page
+
+
+def test_the_api_gives_the_same_live_status_and_the_log_to_the_owner_only(running,
+                                                                          user_client):
+    evaluation, _ = running
+    live = user_client.get(f"/api/v1/evaluations/{evaluation.pk}/").json()["live"]
+    assert [(s["name"], s["done"], s["total"]) for s in live["suites"]] == [
+        ("quality", 10, 10), ("adversarial", 30, 120)]
+    assert live["eta_seconds"] is not None and live["log"].endswith("step 30")
+    Submission.objects.filter(pk=evaluation.submission_id).update(public=True)
+    anonymous = type(user_client)().get(f"/api/v1/evaluations/{evaluation.pk}/").json()
+    assert anonymous["live"]["log"] is None
