@@ -16,7 +16,7 @@ from leaderboard import queries
 from leaderboard.models import Submission
 from leaderboard.submissions import NAME_MAX
 from leaderboard.forms import exactly_one_of
-from leaderboard.uploads import UploadRefused, submit_from
+from leaderboard.uploads import UploadRefused, cap_uploads, submit_from
 from leaderboard.visibility import visible_submissions
 
 
@@ -107,6 +107,10 @@ class Submissions(generics.ListCreateAPIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
     throttle_scope = "submissions"
+
+    def initial(self, request, *args, **kwargs):
+        cap_uploads(request._request)  # before authentication or parsing reads the body
+        super().initial(request, *args, **kwargs)
 
     def get_throttles(self):
         return [*super().get_throttles(), SubmissionCreateThrottle()]

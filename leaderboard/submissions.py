@@ -10,7 +10,7 @@ from benchmarks import catalog
 from benchmarks.loading import load_benchmark
 from leaderboard import queries
 from leaderboard.models import Evaluation, Submission
-from sandbox.agent_files import find_agent_root, folder_sha256, store_agent
+from sandbox.agent_files import check_entry_point, find_agent_root, folder_sha256, store_agent
 from sandbox.errors import InvalidSubmission
 
 NAME_MAX = Submission._meta.get_field("name").max_length
@@ -58,6 +58,7 @@ def create_agent_submission(path, *, name, description="", trusted=False, public
         sha = folder_sha256(root)
     else:
         root, sha = store_agent(path, settings.AGENT_UPLOAD_DIR)
+        check_entry_point(root)
     return Submission.objects.create(
         name=name, description=description, kind="agent", agent_path=str(root),
         agent_sha256=sha, trusted=trusted, public=public, label_mapping=label_mapping or {},

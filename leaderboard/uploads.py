@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from leaderboard.hf_submission import create_model_submission
 from leaderboard.quota import QuotaExceeded, check_quota
@@ -63,6 +64,32 @@ def archive_name(uploaded_name):
         raise UploadRefused("archive", f"{uploaded_name or 'the file'} is not a .zip or .tar.gz "
                             "archive; pack the folder holding agent.py as one of those")
     return name
+
+
+class CappedUploadHandler(TemporaryFileUploadHandler):
+    """Streams an uploaded file to a temporary file, but writes no more than the archive limit
+    (and one byte) to disk: past it the bytes are counted and dropped, and check_size refuses
+    the file by its true size. Installed by the form and the API before the body is read."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        room = settings.SUBMISSION_MAX_ARCHIVE_MB * 2**20 + 1 - self.received
+        self.received += len(raw_data)
+        if room > 0:
+            self.file.write(raw_data[:room])
+
+    def file_complete(self, file_size):
+        uploaded = super().file_complete(file_size)
+        uploaded.size = self.received
+        return uploaded
+
+
+def cap_uploads(request):
+    """Make the request's files go through CappedUploadHandler; call before its body is read."""
+    request.upload_handlers = [CappedUploadHandler(request)]
 
 
 def check_size(uploaded):

@@ -4,8 +4,11 @@ anything is queued, and every refusal shows beside its field in plain words."""
 import random
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from leaderboard import uploads
 from leaderboard.models import Evaluation, Submission
 from tests.hf_models import cached_classifier
 from tests.leaderboard.uploads import agent_zip, zip_bytes
@@ -135,3 +138,37 @@ def test_an_archive_and_a_model_id_together_or_neither_are_refused(user_client):
     neither = user_client.post("/submit/", {"name": "x", "benchmarks": ["tiny"]})
     assert "give an agent archive or a Hugging Face model ID" in neither.content.decode()
     assert not Submission.objects.exists()
+
+
+def test_no_more_than_the_limit_of_an_oversized_upload_is_written_to_disk(user_client, settings,
+                                                                          monkeypatch):
+    settings.SUBMISSION_MAX_ARCHIVE_MB = 1
+    written = {}
+    original = uploads.check_size
+
+    def spy(uploaded):
+        written["bytes"] = len(uploaded.read())
+        uploaded.seek(0)
+        return original(uploaded)
+
+    monkeypatch.setattr(uploads, "check_size", spy)
+    weights = random.Random(2).randbytes(3 * 2**20)
+    page = post(user_client, agent_zip(members=[("agent.py", "x"), ("w.bin", weights)]))
+    assert "the limit is 1 MB" in page.content.decode()
+    assert written["bytes"] == 2**20 + 1
+
+
+def test_the_form_checks_the_csrf_token(tiny_version):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(User.objects.create_user("bob", password="a long passphrase"))
+    response = browser.post("/submit/", {"name": "x", "benchmarks": ["tiny"],
+                                         "archive": agent_zip()})
+    assert response.status_code == 403
+    assert not Submission.objects.exists()
+
+
+def test_an_agent_py_that_does_not_compile_is_refused_before_it_is_queued(user_client):
+    archive = agent_zip(members=[("agent.py", "labels = [\n\ndef predict(x):\n")])
+    page = post(user_client, archive).content.decode()
+    assert "agent.py does not compile: " in page.split('id="field-archive"')[1]
+    assert not Evaluation.objects.exists()
