@@ -51,10 +51,15 @@ class Worker(threading.Thread):
 
 
 def wait_for(condition, what, seconds=WAIT_S):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         close_old_connections()
-        value = condition()
+        try:
+            value = condition()
+        except (NoSuchElementException, StaleElementReferenceException):
+            value = None  # the page swapped the part being read: read it again
         if value:
             return value
         time.sleep(0.2)
