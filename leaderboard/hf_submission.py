@@ -12,13 +12,14 @@ before its run, since the cache it reads may differ from the one the submission 
 from django.conf import settings
 
 from leaderboard.models import Submission
-from leaderboard.submissions import NAME_MAX, create_evaluation
+from leaderboard.submissions import NAME_MAX, create_evaluation, evaluation_once
 from sandbox import hf_hub
 from sandbox.errors import InvalidSubmission
 from sandbox.hf_config import check_labels
 from sandbox.hf_model_id import normalise_model_id, parse_model_reference
 
-__all__ = ["create_model_submission", "normalise_model_id", "prepare_model", "model_snapshot"]
+__all__ = ["create_model_submission", "normalise_model_id", "prepare_model", "model_snapshot",
+           "submit_built_model"]
 
 
 def max_model_bytes():
@@ -90,3 +91,23 @@ def model_snapshot(submission, version):
                                           settings.HF_CACHE_DIR, max_model_bytes())
     check_scorable(config, version, submission.label_mapping)
     return folder
+
+
+def submit_built_model(version, *, queue=True):
+    """The repository's own Hugging Face classifier (benchmarks/baselines/hf_classifier.py),
+    placed in the server's hub cache and submitted by its model ID like any other model; its
+    evaluation on version, new or existing (one per commit, so a repeated demo adds none)."""
+    from benchmarks.baselines import hf_classifier
+
+    sha = hf_classifier.place_in_hub_cache(settings.HF_CACHE_DIR)
+    submission = Submission.objects.filter(kind="huggingface", model_id=hf_classifier.MODEL_ID,
+                                           model_sha=sha, trusted=True).first()
+    if submission is None:
+        submission, _ = create_model_submission(
+            hf_classifier.MODEL_ID, versions=[version], revision=sha, name="MiniLM (HF model)",
+            description="all-MiniLM-L6-v2 with a mean-pooling layer and a logistic-regression "
+                        "head, saved in the Hugging Face format and submitted by model ID "
+                        "(benchmarks/baselines/hf_classifier.py).",
+            trusted=True, queue=False,
+        )
+    return evaluation_once(submission, version, queue=queue)

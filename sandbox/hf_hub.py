@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sandbox.errors import InvalidSubmission, PlatformError
 from sandbox.hf_config import check_no_remote_code
+from sandbox.hf_model_id import check_revision
 
 COMMIT_SHA = re.compile(r"[0-9a-f]{40}")
 FETCHED_PATTERNS = ("*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken")
@@ -64,6 +65,10 @@ def resolve(model_id, revision, cache_dir):
     """The commit `revision` of model_id is at, with its files; InvalidSubmission when there is
     no such model or revision, PlatformError when the hub cannot be reached."""
     revision = (revision or "main").strip() or "main"
+    try:
+        check_revision(revision)
+    except ValueError as error:
+        raise InvalidSubmission(str(error)) from None
     if hub_offline():
         return _resolve_in_cache(model_id, revision, cache_dir)
     return _resolve_on_hub(model_id, revision)
@@ -183,7 +188,7 @@ def _resolve_in_cache(model_id, revision, cache_dir):
                 + (f" ({', '.join(cached[:5])})." if cached else ".")
             ) from None
         if not COMMIT_SHA.fullmatch(sha):
-            raise PlatformError(f"The model cache's {ref} holds {sha[:60]!r}, not a commit SHA.")
+            raise PlatformError(f"The model cache's {ref} does not hold a commit SHA.")
     snapshot = repository / "snapshots" / sha
     if not snapshot.is_dir():
         raise InvalidSubmission(

@@ -88,6 +88,22 @@ def check_model_id(model_id):
     return model_id
 
 
+REVISION = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")
+MAX_REVISION_CHARS = 255
+
+
+def check_revision(revision):
+    """revision itself when it can name a branch, tag, refs/pr/N or commit; else ValueError.
+    (Git's ref rules, narrowed: a revision is also a path in the hub cache, so no "..".)"""
+    if not revision or len(revision) > MAX_REVISION_CHARS or not REVISION.fullmatch(revision) \
+            or ".." in revision or revision.endswith((".lock", ".")):
+        raise ValueError(
+            f"{_clip(revision)} is not a revision: give a branch or tag name, refs/pr/N or a "
+            "commit SHA (letters, digits, '.', '_', '-' and '/' between names)."
+        )
+    return revision
+
+
 def _from_url(url):
     parsed = urlsplit(url)
     host = (parsed.hostname or "").lower()

@@ -151,3 +151,20 @@ def test_submit_model_turns_a_refusal_into_its_category_and_reason(hf_cache, tin
     assert str(refused.value).startswith("invalid_submission: The revision 'main' of org/tiny")
     with pytest.raises(CommandError, match="invalid_submission: .* points at a dataset"):
         run("submit-model", "https://huggingface.co/datasets/org/tiny", "--benchmark", "tiny")
+
+
+@pytest.mark.slow
+def test_the_model_built_here_is_submitted_by_id_once_per_commit(hf_cache):
+    from leaderboard.hf_submission import submit_built_model
+
+    benchmark = Benchmark.objects.create(slug="reviews", name="Reviews")
+    version = BenchmarkVersion.objects.create(
+        benchmark=benchmark, number=1, labels=["rotten", "fresh"], input_kind="text",
+        suites={"quality": {}}, bootstrap_seed=1, data_sha256="0" * 64)
+    evaluation = submit_built_model(version, queue=False)
+    submission = evaluation.submission
+    assert (submission.kind, submission.model_id, submission.trusted) == (
+        "huggingface", "safetygym/minilm-rt-sentiment", True)
+    assert submission.model_sha == (
+        repository_folder(hf_cache, submission.model_id) / "refs" / "main").read_text()
+    assert submit_built_model(version, queue=False) == evaluation  # a repeated demo adds none

@@ -90,3 +90,11 @@ def test_a_snapshot_missing_from_the_cache_offline_is_the_platforms_problem(hf_c
     elsewhere = hf_cache.parent / "other-cache"
     with pytest.raises(PlatformError, match="not in this worker's model cache"):
         fetch_snapshot(resolved, elsewhere)
+
+
+@pytest.mark.parametrize("revision", ["../../../etc/passwd", "main/../v1", "/main", "a b",
+                                      "main.lock", "x" * 256])
+def test_a_revision_that_is_no_ref_name_is_refused_before_the_cache_is_read(hf_cache, revision):
+    cached_classifier(hf_cache, "org/tiny", id2label=LABELS)
+    with pytest.raises(InvalidSubmission, match="is not a revision"):
+        resolve("org/tiny", revision, hf_cache)
