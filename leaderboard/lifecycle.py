@@ -70,7 +70,8 @@ def delete(submission):
             "an evaluation of this submission is running; withdraw it now (it leaves the "
             "leaderboards at once) and delete it when the evaluation has ended")
     versions, submission_id = _versions_of(submission), submission.pk
-    agent_path = Path(submission.agent_path) if not submission.trusted else None
+    agent_path = (Path(submission.agent_path) if submission.kind == "agent"
+                  and submission.agent_path and not submission.trusted else None)
     sha = submission.agent_sha256
     submission.delete()
     # Stored agents are shared by content: the files go only when no other submission uses them.
@@ -99,5 +100,5 @@ def reevaluate_public_entries(version):
     action). The old versions' evaluations and snapshots are kept. Returns the new
     evaluations."""
     with transaction.atomic():
-        return [create_evaluation(submission, version)
+        return [create_evaluation(submission, version, charged=False)
                 for submission in entries_to_reevaluate(version)]

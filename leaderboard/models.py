@@ -77,6 +77,9 @@ class Evaluation(models.Model):
     provenance = models.JSONField(default=dict, blank=True)
     stats = models.JSONField(default=dict, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    charged = models.BooleanField(
+        default=True,
+        help_text="Counted in the owner's daily quota (not when staff started it).")
     runs = models.PositiveSmallIntegerField(
         default=0, help_text="How often a worker started it (a dead worker's run is repeated)."
     )

@@ -1,7 +1,8 @@
 """How many evaluations a user may start: settings.EVALUATIONS_PER_DAY in any 24 hours.
 
 An evaluation that failed on SafetyGym's side (`platform_error`) is not charged: the user did
-nothing wrong. Everything else counts, the queued and running ones included, so a burst of
+nothing wrong; nor one that staff started (a re-evaluation on a new benchmark version).
+Everything else counts, the queued and running ones included, so a burst of
 submissions cannot overtake the quota before its first evaluation ends. Staff have none.
 """
 
@@ -22,7 +23,7 @@ class QuotaExceeded(InvalidSubmission):
 
 def charged_evaluations(user, now=None):
     since = (now or timezone.now()) - WINDOW
-    return (Evaluation.objects.filter(submission__owner=user, queued_at__gte=since)
+    return (Evaluation.objects.filter(submission__owner=user, queued_at__gte=since, charged=True)
             .exclude(status="failed", failure_category="platform_error"))
 
 

@@ -66,11 +66,14 @@ def create_agent_submission(path, *, name, description="", trusted=False, public
     )
 
 
-def create_evaluation(submission, version, *, queue=True):
+def create_evaluation(submission, version, *, queue=True, charged=True):
+    """charged=False: started by the operator (a re-evaluation), not counted in the owner's
+    quota."""
     from leaderboard.tasks import queue_evaluation
 
     with transaction.atomic():
-        evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
+        evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version,
+                                               charged=charged)
     if queue:
         transaction.on_commit(lambda: queue_evaluation(evaluation))
     return evaluation

@@ -61,3 +61,10 @@ def test_the_quota_counts_one_evaluation_per_benchmark(user_client, tiny_version
 def test_staff_have_no_quota(admin_user, tiny_version, settings):
     settings.EVALUATIONS_PER_DAY = 0
     check_quota(admin_user, 50)
+
+
+def test_a_re_evaluation_started_by_staff_is_not_charged(user_client, tiny_version):
+    submission = evaluations_of(user_client.user, tiny_version, [("finished", "")])
+    Evaluation.objects.create(submission=submission, benchmark_version=tiny_version,
+                              charged=False)
+    assert charged_evaluations(user_client.user).count() == 1

@@ -127,3 +127,11 @@ def test_reevaluating_is_staff_only(user_client, tiny_version):
     response = user_client.post("/benchmarks/tiny/v2/reevaluate/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not Evaluation.objects.exists()
+
+
+def test_a_re_evaluation_is_not_charged_to_the_owner(admin_client, owned_entry, tiny_version):
+    new_version(tiny_version)
+    admin_client.post("/benchmarks/tiny/v2/reevaluate/")
+    queued = Evaluation.objects.get(benchmark_version__number=2,
+                                    submission=owned_entry.submission)
+    assert queued.charged is False
