@@ -2,6 +2,11 @@
 and message, and the link to the page; none without an owner or an address, and a mail server
 that fails never fails the evaluation."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core import mail
 
@@ -10,6 +15,8 @@ from leaderboard.tasks import run_evaluation
 from tests.conftest import KEYWORD_AGENT
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CRASHING_AGENT = 'labels = ["negative", "positive"]\ndef predict(inputs):\n    raise KeyError("vocab")\n'
 
@@ -57,3 +64,19 @@ def test_a_mail_server_that_fails_does_not_fail_the_evaluation(user_client, queu
     evaluation = owned(queued_evaluation, user_client.user, KEYWORD_AGENT)
     run_evaluation(evaluation.pk)
     assert Evaluation.objects.get(pk=evaluation.pk).status == "finished"
+
+
+@pytest.mark.parametrize("environment, backend", [
+    ({}, "django.core.mail.backends.console.EmailBackend"),
+    ({"SAFETYGYM_EMAIL_HOST": "smtp.example.org", "SAFETYGYM_EMAIL_PORT": "2525"},
+     "django.core.mail.backends.smtp.EmailBackend smtp.example.org 2525 True"),
+])
+def test_mail_goes_to_the_console_unless_an_smtp_host_is_set(environment, backend):
+    script = ("import django; django.setup(); from django.conf import settings as s; "
+              "print(s.EMAIL_BACKEND, *([s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS] "
+              "if 'smtp' in s.EMAIL_BACKEND else []))")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SAFETYGYM_EMAIL")}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "safetygym.settings", **environment})
+    assert result.stdout.strip() == backend
