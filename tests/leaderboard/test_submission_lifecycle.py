@@ -2,10 +2,12 @@
 deletes it with its files; staff re-evaluate a benchmark's public entries on a new version,
 and the old version's board stays as it was."""
 
+import io
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 
 from benchmarks.models import BenchmarkVersion, Item
 from leaderboard.models import Evaluation, Submission
@@ -135,3 +137,12 @@ def test_a_re_evaluation_is_not_charged_to_the_owner(admin_client, owned_entry, 
     queued = Evaluation.objects.get(benchmark_version__number=2,
                                     submission=owned_entry.submission)
     assert queued.charged is False
+
+
+def test_the_reevaluate_command_queues_the_same_entries(owned_entry, tiny_version):
+    new_version(tiny_version)
+    out = io.StringIO()
+    call_command("reevaluate", "--benchmark", "tiny", stdout=out)
+    assert "2 public entries of older versions queued on tiny v2." in out.getvalue()
+    call_command("reevaluate", "--benchmark", "tiny", stdout=out)
+    assert "0 public entries of older versions queued on tiny v2." in out.getvalue()
