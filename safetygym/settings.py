@@ -127,7 +127,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SafetyGym API",
-    "DESCRIPTION": "Benchmarks, bootstrap-ranked leaderboards, snapshots and evaluations.",
+    "DESCRIPTION": ("Benchmarks, bootstrap-ranked leaderboards, snapshots, evaluations and "
+                    "submissions. Reading needs no account; creating a submission needs an API "
+                    "token (made on /accounts/tokens/), sent as `Authorization: Token <key>`."),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
