@@ -2,6 +2,8 @@ from numbers import Integral, Real
 
 from django import template
 
+from leaderboard.board_query import label_of
+
 register = template.Library()
 
 
@@ -72,3 +74,9 @@ def duration(seconds):
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+@register.filter
+def label(key):
+    """A stored metric or component key as its column heading: macro_f1 → "Macro-F1"."""
+    return label_of(key)
