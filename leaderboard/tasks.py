@@ -18,6 +18,7 @@ from benchmarks.suites import SUITES
 from leaderboard import integrity_checks, provenance
 from leaderboard.hf_submission import model_snapshot
 from leaderboard.models import Evaluation, SuiteResult
+from leaderboard.notifications import notify_evaluation_ended
 from leaderboard.snapshots import rebuild_snapshot
 from sandbox.agent_files import folder_sha256
 from sandbox.backends import start_sandbox
@@ -212,6 +213,7 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                     log=printable(client.log_tail(), LOG_LIMIT))
         rebuild_snapshot(version)
         _update(evaluation, status="finished", current_suite="", finished_at=timezone.now())
+        notify_evaluation_ended(evaluation)
     except SandboxError as error:
         log = error.log or (client.log_tail() if client else "")
         _fail(evaluation, error.category, str(error), log)
@@ -265,6 +267,7 @@ def _fail(evaluation, category, message, log):
         log=printable(log, LOG_LIMIT),
         finished_at=timezone.now(),
     )
+    notify_evaluation_ended(evaluation)
 
 
 

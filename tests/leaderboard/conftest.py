@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import User
 
 from benchmarks.models import Benchmark, BenchmarkVersion, Item
 from leaderboard.models import Evaluation
@@ -64,3 +65,12 @@ def queued_evaluation(tiny_version, write_agent):
         return Evaluation.objects.create(submission=submission, benchmark_version=tiny_version)
 
     return make
+
+
+@pytest.fixture
+def user_client(client, tiny_version):
+    """A client logged in as a new user, ada (ada@example.org): `client.user`."""
+    user = User.objects.create_user("ada", "ada@example.org", "a long passphrase")
+    client.force_login(user)
+    client.user = user
+    return client
