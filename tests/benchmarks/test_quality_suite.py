@@ -6,6 +6,7 @@ from sklearn.metrics import f1_score
 
 from benchmarks import metrics
 from benchmarks.suites import SUITES, ResamplingUnits, SuiteOutcome, quality
+from sandbox.errors import BadOutput
 
 
 class FakeClient:
@@ -172,3 +173,22 @@ def test_wrong_shapes_and_labels_are_refused():
         quality.run(FakeClient(ROWS[:1]), [{"text": "x", "label": "fresh"}], {}, None)
     with pytest.raises(ValueError, match="at least one"):
         quality.run(FakeClient([]), [], {}, None)
+
+
+class PaddingNoiseClient:
+    """Answers that move by `noise` with the size of the batch, as float32 padding does."""
+
+    def __init__(self, noise):
+        self.noise = noise
+
+    def predict_proba(self, inputs, progress=None):
+        p = 0.7 + (self.noise if len(inputs) < 4 else 0.0)
+        return np.array([[1 - p, p] for _ in inputs])
+
+
+def test_the_recheck_forgives_float32_padding_noise_but_not_more():
+    inputs = [f"text {i}" for i in range(8)]
+    first = np.array([[0.3, 0.7]] * 8)
+    quality.recheck_consistency(PaddingNoiseClient(2e-6), inputs, first, 2)
+    with pytest.raises(BadOutput, match="different probabilities for the same input"):
+        quality.recheck_consistency(PaddingNoiseClient(1e-3), inputs, first, 2)
