@@ -104,11 +104,11 @@ def run(client, items, config, progress=None):
             "n_items": len(positions),
             "accuracy_on_sample": float(np.mean(per_item["correct"])),
             "recipes": {
-                name: {**summary(per_item["correct"], recipe["robust"], recipe["queries"],
-                                 recipe["perturbed_share"]),
+                name: {**summary(per_item["correct"], per_item[f"{name}_robust"],
+                                 per_item[f"{name}_queries"], per_item[f"{name}_perturbed_share"]),
                        "query_budget": int(recipes[name]["query_budget"]),
                        "seconds": seconds[name]}
-                for name, recipe in per_item["recipes"].items()
+                for name in recipes
             },
             "queries_asked": wrapper.asked,
             "model_queries": wrapper.sent,
@@ -148,32 +148,32 @@ def attack_outcome(result):
 
 
 def item_outcomes(outcomes, positions, n_items):
-    """Per-item lists: correct, robust (worst case over recipes), queries (all recipes),
-    perturbed_share (the smallest of a successful recipe's, None when none succeeded), and the
-    same per recipe."""
-    recipes = {}
+    """Per-item lists of equal length (the API pages through them as rows): item, predicted,
+    correct, robust (worst case over recipes), queries (all recipes), perturbed_share (the
+    smallest of a successful recipe's, None when none succeeded), and per recipe
+    `<recipe>_status`, `<recipe>_robust`, `<recipe>_queries`, `<recipe>_perturbed_share`."""
+    per_recipe = {}
     for name, results in outcomes.items():
-        recipes[name] = {
-            "status": [result["status"] for result in results],
-            "robust": [int(result["status"] == FAILED) for result in results],
-            "queries": [result["queries"] for result in results],
-            "perturbed_share": [result.get("perturbed_share") for result in results],
-        }
+        per_recipe[f"{name}_status"] = [result["status"] for result in results]
+        per_recipe[f"{name}_robust"] = [int(result["status"] == FAILED) for result in results]
+        per_recipe[f"{name}_queries"] = [result["queries"] for result in results]
+        per_recipe[f"{name}_perturbed_share"] = [result.get("perturbed_share") for result in results]
     first = next(iter(outcomes.values()))
     # The model is deterministic, so every recipe sees the same original prediction.
     correct = [int(result["status"] != SKIPPED) for result in first]
-    robust = [int(all(recipe["robust"][row] for recipe in recipes.values())) for row in range(n_items)]
-    shares = [[recipe["perturbed_share"][row] for recipe in recipes.values()
-               if recipe["perturbed_share"][row] is not None] for row in range(n_items)]
+    robust = [int(all(per_recipe[f"{name}_robust"][row] for name in outcomes))
+              for row in range(n_items)]
+    shares = [[per_recipe[f"{name}_perturbed_share"][row] for name in outcomes
+               if per_recipe[f"{name}_perturbed_share"][row] is not None] for row in range(n_items)]
     return {
         "item": list(positions),
         "predicted": [result["predicted_before"] for result in first],
         "correct": correct,
         "robust": robust,
-        "queries": [sum(recipe["queries"][row] for recipe in recipes.values())
+        "queries": [sum(per_recipe[f"{name}_queries"][row] for name in outcomes)
                     for row in range(n_items)],
         "perturbed_share": [min(share) if share else None for share in shares],
-        "recipes": recipes,
+        **per_recipe,
     }
 
 

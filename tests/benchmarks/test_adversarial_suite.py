@@ -71,7 +71,9 @@ def test_robust_is_the_worst_case_over_recipes_and_rows_name_the_sampled_items()
     assert per_item["item"] == adversarial.sample_positions(len(ITEMS), 8, 5)
     assert outcome.units.clusters == tuple(per_item["item"])
     assert outcome.units.strata == ("attacked",) * 8
-    by_recipe = [per_item["recipes"][name]["robust"] for name in recipes]
+    by_recipe = [per_item[f"{name}_robust"] for name in recipes]
+    # Every stored list has a value per sampled item: the API pages through them as rows.
+    assert {len(values) for values in per_item.values()} == {8}
     assert per_item["robust"] == [int(c and a and b) for c, a, b in
                                   zip(per_item["correct"], *by_recipe)]
     # Typos reach fewer words than DeepWordBug's four edits: the worst case is below each.
