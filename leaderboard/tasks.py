@@ -15,9 +15,10 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from benchmarks.suites import SUITES
-from leaderboard import provenance
+from leaderboard import integrity_checks, provenance
 from leaderboard.hf_submission import model_snapshot
 from leaderboard.models import Evaluation, SuiteResult
+from leaderboard.notifications import notify_evaluation_ended
 from leaderboard.snapshots import rebuild_snapshot
 from sandbox.agent_files import folder_sha256
 from sandbox.backends import start_sandbox
@@ -84,17 +85,23 @@ def chosen_backend():
 _resolved_backends = {}
 
 
-def start_agent_sandbox(submission, operator_run=False, version=None):
-    """The sandbox for a submission: its agent folder, or (a Hugging Face model) its pinned
-    snapshot, checked against `version` and fetched first."""
+def submission_files(submission, version):
+    """The folder the sandbox runs: the agent's own, or (a Hugging Face model) its pinned
+    snapshot, fetched and checked against `version` first."""
+    if submission.kind == "huggingface":
+        return model_snapshot(submission, version)
+    return submission.agent_path
+
+
+def start_agent_sandbox(submission, operator_run=False, version=None, files=None):
+    """The sandbox for a submission, on its files (submission_files when not given)."""
     backend, _ = chosen_backend()
-    huggingface = submission.kind == "huggingface"
     return start_sandbox(
-        model_snapshot(submission, version) if huggingface else submission.agent_path,
+        files or submission_files(submission, version),
         backend=backend,
         limits=sandbox_limits(),
         trusted=submission.trusted,
-        huggingface=huggingface,
+        huggingface=submission.kind == "huggingface",
         **backend_options(operator_run).get(backend, {}),
     )
 
@@ -161,7 +168,8 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
     client = None
     try:
         check_agent_unchanged(submission)
-        client = start_agent_sandbox(submission, operator_run, version)
+        files = submission_files(submission, version)
+        client = start_agent_sandbox(submission, operator_run, files=files)
         with client:
             info = client.hello()
             check_input_kind(info, version)
@@ -174,6 +182,7 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 backend=client.backend,
                 provenance=provenance.describe(evaluation, info, client.sandbox_info),
             )
+            integrity_checks.check_archive(evaluation, files)
             items = suite_items(version)
             for suite, config in version.suites.items():
                 if SuiteResult.objects.filter(evaluation=evaluation, suite=suite).exists():
@@ -196,10 +205,15 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 if suite != list(version.suites)[-1]:
                     # Suites remain: the evaluation appears now, ranked apart as provisional.
                     rebuild_snapshot(version)
+            _update(evaluation, current_suite="integrity")
+            integrity_checks.check_perturbations(
+                evaluation, client, ProgressRecorder(evaluation, "integrity", on_progress))
+            integrity_checks.check_same_agent(evaluation)
             _update(evaluation, status="scoring", stats=client.stats,
                     log=printable(client.log_tail(), LOG_LIMIT))
         rebuild_snapshot(version)
         _update(evaluation, status="finished", current_suite="", finished_at=timezone.now())
+        notify_evaluation_ended(evaluation)
     except SandboxError as error:
         log = error.log or (client.log_tail() if client else "")
         _fail(evaluation, error.category, str(error), log)
@@ -253,6 +267,7 @@ def _fail(evaluation, category, message, log):
         log=printable(log, LOG_LIMIT),
         finished_at=timezone.now(),
     )
+    notify_evaluation_ended(evaluation)
 
 
 
