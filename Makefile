@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_ADDR ?= 127.0.0.1:8000
 # pip's notes about unused local package folders are noise here.
+# Every target here runs on a developer's machine: the demo's settings (a secret key generated
+# into var/); a deployment sets SECRET_KEY instead (docs/deploy.md).
+export SAFETYGYM_DEMO = 1
 QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
 .PHONY: install demo test test-fast baselines clean runner-venv runner-image sandbox

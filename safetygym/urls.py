@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from leaderboard import api, browse_views, converters, views  # noqa: F401 (converters registers <id:>)
+from safetygym.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", views.index, name="index"),
     path("benchmarks/<slug:slug>/", browse_views.benchmark, name="benchmark"),
     path("benchmarks/<slug:slug>/v<int:number>/", browse_views.leaderboard, name="leaderboard"),
