@@ -147,6 +147,8 @@ STORAGES = {
                     else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEMO
+if DEMO:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # else whitenoise warns that it is missing
 
 # The page cache, the API throttles and the in-process snapshots' keys: per process by default,
 # shared by every web process of a deployment with SAFETYGYM_CACHE_URL=redis://….
