@@ -93,6 +93,8 @@ def start(
         raise InvalidSubmission(f"The agent folder {agent_dir} does not exist.")
     started_at = time.monotonic()
     engine = _connect()
+    for name in remove_unremoved(engine):
+        logger.warning("Removed sandbox container %s, left when the engine was away", name)
     try:
         container = engine.containers.create(
             image,
@@ -425,6 +427,22 @@ class DockerTransport:
     def describe(self):
         return dict(self._description)
 
+    def outside_cause(self):
+        """Why the runner's stream ended when the model did not end it, else None: the engine
+        stopped answering, the container was removed, or the engine stopped it (SIGTERM, its stop
+        signal: an engine restart or `docker stop`). An engine that crashed and came back within
+        the moment this takes has killed the container with SIGKILL, which reads as the model's
+        own crash (docs/deploy.md)."""
+        try:
+            state = self.engine.api.inspect_container(self.container.id)["State"]
+        except NotFound:
+            return "its container was removed from outside (by an operator or the engine)"
+        except (DockerException, requests.RequestException) as error:
+            return f"the Docker engine stopped answering ({_cause(error)})"
+        if state.get("ExitCode") == 128 + signal.SIGTERM:
+            return "the Docker engine stopped its container (an engine restart or `docker stop`)"
+        return None
+
     def kill(self):
         try:
             self.container.kill()
@@ -521,22 +539,45 @@ def _connect():
         ) from error
 
 
+# Containers this process could not remove (the engine was away): removed at its next start(),
+# since the reapers leave a live owner's containers alone.
+_unremoved = {}
+
+
 def _remove(container):
     """Force-remove (kill first if it runs); True once it is gone."""
     try:
         container.remove(force=True)
+        _unremoved.pop(container.id, None)
         return True
     except NotFound:
+        _unremoved.pop(container.id, None)
         return True
     except (DockerException, requests.RequestException) as error:
         if "already in progress" in str(error):
             return _gone(container)  # someone else (another worker's reaper) is removing it
         logger.warning(
-            "Could not remove sandbox container %s (reap_containers() will): %s",
+            "Could not remove sandbox container %s (retried at the next start): %s",
             container.name,
             _cause(error),
         )
+        _unremoved[container.id] = container.name
         return False
+
+
+def remove_unremoved(engine):
+    """Remove what this process could not remove before; returns the names removed."""
+    removed = []
+    for container_id, name in list(_unremoved.items()):
+        try:
+            engine.containers.get(container_id).remove(force=True)
+        except NotFound:
+            pass
+        except (DockerException, requests.RequestException):
+            continue  # still not possible: next time
+        _unremoved.pop(container_id, None)
+        removed.append(name)
+    return removed
 
 
 def _gone(container, timeout=10):
