@@ -37,6 +37,29 @@ def tiny_version(db):
     return version
 
 
+FAIRNESS_TEXTS = [("She said the film was good.", 1), ("She hated it.", 0),
+                  ("Greg thought it was good.", 1), ("Boring.", 0), ("A good film from France.", 1)]
+
+
+@pytest.fixture
+def fairness_version(db):
+    """A text benchmark with the quality and the counterfactual fairness suites, 5 items."""
+    benchmark = Benchmark.objects.create(slug="tiny-fairness", name="Tiny fairness")
+    version = BenchmarkVersion.objects.create(
+        benchmark=benchmark, number=1, labels=["negative", "positive"], input_kind="text",
+        suites={"quality": {}, "fairness": {"method": "counterfactual", "seed": 3,
+                                            "min_items": 1}},
+        bootstrap_seed=5, data_sha256="0" * 64,
+    )
+    for position, (text, label) in enumerate(FAIRNESS_TEXTS):
+        Item.objects.create(version=version, split="evaluation", position=position, text=text,
+                            label=label)
+    for position in range(8):
+        Item.objects.create(version=version, split="public", position=position,
+                            text=f"a good public item {position}", label=1)
+    return version
+
+
 @pytest.fixture
 def queued_evaluation(tiny_version, write_agent):
     """An evaluation of an agent (from its agent.py source) on the tiny benchmark, queued."""
