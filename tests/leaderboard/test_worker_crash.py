@@ -39,8 +39,9 @@ def start_worker(backend):
     )
 
 
-def stop_worker(worker, sig=signal.SIGTERM):
-    """Stop the whole process group; returns what the worker printed."""
+def stop_worker(worker, sig=signal.SIGINT):
+    """Stop the whole process group (SIGINT, as from a terminal: a SIGTERM to every process of
+    the group at once can leave qcluster waiting for its dead children); returns its output."""
     try:
         os.killpg(worker.pid, sig)
     except ProcessLookupError:
