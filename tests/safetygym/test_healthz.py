@@ -26,6 +26,7 @@ def test_healthz_reports_the_database_and_the_broker(client):
     assert response["Cache-Control"] == "no-store"
 
 
+@pytest.mark.services
 @pytest.mark.django_db
 def test_healthz_on_postgresql_and_redis(client):
     require_service("postgresql")
