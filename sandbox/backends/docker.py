@@ -429,18 +429,31 @@ class DockerTransport:
 
     def outside_cause(self):
         """Why the runner's stream ended when the model did not end it, else None: the engine
-        stopped answering, the container was removed, or the engine stopped it (SIGTERM, its stop
-        signal: an engine restart or `docker stop`). An engine that crashed and came back within
-        the moment this takes has killed the container with SIGKILL, which reads as the model's
-        own crash (docs/deploy.md)."""
+        stopped answering, the container was removed, or the engine was told to stop or kill
+        it (an engine shutting down stops its containers; so does `docker stop`). The engine
+        records a `kill` event only for a kill it was asked for, never for a process that
+        killed itself, so an agent cannot pass its own crash off as the platform's. An engine
+        that crashed and came back within the second this takes has forgotten its events (it
+        keeps them in memory), and its kill of the container then reads as the model's crash
+        (docs/deploy.md)."""
         try:
-            state = self.engine.api.inspect_container(self.container.id)["State"]
+            self.engine.api.inspect_container(self.container.id)
+            events = self.engine.api.events(
+                since=self._created_at - 1, until=int(time.time()) + 1,
+                filters={"container": self.container.id, "event": "kill"}, decode=True,
+            )
+            try:
+                killed = next(iter(events), None)
+            finally:
+                events.close()
         except NotFound:
             return "its container was removed from outside (by an operator or the engine)"
         except (DockerException, requests.RequestException) as error:
             return f"the Docker engine stopped answering ({_cause(error)})"
-        if state.get("ExitCode") == 128 + signal.SIGTERM:
-            return "the Docker engine stopped its container (an engine restart or `docker stop`)"
+        if killed is not None:
+            signal_number = killed.get("Actor", {}).get("Attributes", {}).get("signal", "?")
+            return ("the Docker engine stopped its container (signal "
+                    f"{signal_number}: an engine restart, `docker stop` or `docker kill`)")
         return None
 
     def kill(self):

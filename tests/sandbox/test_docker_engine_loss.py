@@ -12,7 +12,7 @@ import pytest
 from docker.errors import NotFound
 
 from sandbox.backends import start_sandbox
-from sandbox.errors import PlatformError
+from sandbox.errors import AgentError, PlatformError
 from tests.conftest import skip_unless_backend_runs
 
 from .conftest import BENCHMARK_LABELS, OWNER, QUICK, our_containers
@@ -136,3 +136,18 @@ def test_a_container_the_engine_stops_mid_request_is_a_platform_error(write_agen
     assert time.monotonic() - started < 10
     client.close()
     assert our_containers(engine) == []
+
+
+def test_an_agent_that_sends_itself_the_engines_stop_signal_is_still_its_own_crash(write_agent):
+    client = start_sandbox(write_agent("""
+        import os, signal
+        labels = ["rotten", "fresh"]
+
+        def predict(inputs):
+            os.kill(1, signal.SIGTERM)  # the container's init passes it on to the runner
+            import time; time.sleep(5)
+        """), backend="docker", limits=QUICK)
+    client.use_labels(BENCHMARK_LABELS)
+    with pytest.raises(AgentError, match=r"killed by signal 15 \(SIGTERM\)"):
+        client.predict_proba(["a good film"])
+    client.close()
