@@ -53,6 +53,13 @@ bench: install
 web-bench: install
 	$(PY) -m leaderboard.web_bench $(WEB_BENCH_OPTIONS)
 
+# 200 evaluations of the VADER baseline queued at once, 2 workers: none lost or repeated, and
+# throughput and queue latency (docs/benchmarks.md); several minutes. Options go in
+# LOAD_BENCH_OPTIONS, e.g. "--database-url postgres://…/empty --broker-url redis://…".
+.PHONY: load-bench
+load-bench: install sandbox
+	$(PY) -m leaderboard.load_bench $(LOAD_BENCH_OPTIONS)
+
 # The sandbox's packages (sandbox/image/requirements.txt) in var/runner/venv, and the runner
 # image built from it without a registry. Both are skipped when already up to date.
 RUNNER_PYTHON := /usr/bin/python3.11
