@@ -159,7 +159,14 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
     client = None
     try:
         with keeper:
-            client = _run_suites(evaluation, on_progress, operator_run, keeper)
+            check_agent_unchanged(evaluation.submission)
+            if chosen_backend()[0] == "docker":
+                # A worker of this host that died (and was replaced by django-q2) left its
+                # container behind.
+                reap_worker_sandboxes(None)
+            client = start_agent_sandbox(evaluation.submission, operator_run)
+            with client:
+                _run_suites(evaluation, client, on_progress, keeper)
             rebuild_snapshot(evaluation.benchmark_version)
         _update(evaluation, status="finished", current_suite="", lease_owner="",
                 finished_at=timezone.now())
@@ -194,45 +201,38 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
         raise
 
 
-def _run_suites(evaluation, on_progress, operator_run, keeper):
-    """Start the sandbox, pre-flight, then every suite not finished yet; returns the client."""
+def _run_suites(evaluation, client, on_progress, keeper):
+    """Pre-flight in the started sandbox, then every suite not finished yet."""
     version = evaluation.benchmark_version
     submission = evaluation.submission
-    check_agent_unchanged(submission)
-    if chosen_backend()[0] == "docker":
-        # A worker of this host that died (and was replaced by django-q2) left its container.
-        reap_worker_sandboxes(None)
-    client = start_agent_sandbox(submission, operator_run)
-    with client:
-        info = client.hello()
-        check_input_kind(info, version)
-        client.use_labels(version.labels, submission.label_mapping or None)
-        public = [item.input for item in version.items_of("public")[:PREFLIGHT_ITEMS]]
-        preflight(client, public)
-        _update(
-            evaluation,
-            status="running",
-            backend=client.backend,
-            provenance=provenance.describe(evaluation, info, client.sandbox_info),
+    info = client.hello()
+    check_input_kind(info, version)
+    client.use_labels(version.labels, submission.label_mapping or None)
+    public = [item.input for item in version.items_of("public")[:PREFLIGHT_ITEMS]]
+    preflight(client, public)
+    _update(
+        evaluation,
+        status="running",
+        backend=client.backend,
+        provenance=provenance.describe(evaluation, info, client.sandbox_info),
+    )
+    items = suite_items(version)
+    lease = keeper if isinstance(keeper, leases.LeaseKeeper) else None
+    for suite, config in version.suites.items():
+        if SuiteResult.objects.filter(evaluation=evaluation, suite=suite).exists():
+            continue  # finished in an earlier run
+        _update(evaluation, current_suite=suite)
+        started = time.monotonic()
+        outcome = SUITES[suite](
+            client, items, {**config, "labels": version.labels},
+            ProgressRecorder(evaluation, suite, on_progress, lease),
         )
-        items = suite_items(version)
-        lease = keeper if isinstance(keeper, leases.LeaseKeeper) else None
-        for suite, config in version.suites.items():
-            if SuiteResult.objects.filter(evaluation=evaluation, suite=suite).exists():
-                continue  # finished in an earlier run
-            _update(evaluation, current_suite=suite)
-            started = time.monotonic()
-            outcome = SUITES[suite](
-                client, items, {**config, "labels": version.labels},
-                ProgressRecorder(evaluation, suite, on_progress, lease),
-            )
-            _save_suite_result(evaluation, suite, outcome, time.monotonic() - started)
-            if suite != list(version.suites)[-1]:
-                # Suites remain: the evaluation appears now, ranked apart as provisional.
-                rebuild_snapshot(version)
-        _update(evaluation, status="scoring", stats=client.stats,
-                log=printable(client.log_tail(), LOG_LIMIT))
-    return client
+        _save_suite_result(evaluation, suite, outcome, time.monotonic() - started)
+        if suite != list(version.suites)[-1]:
+            # Suites remain: the evaluation appears now, ranked apart as provisional.
+            rebuild_snapshot(version)
+    _update(evaluation, status="scoring", stats=client.stats,
+            log=printable(client.log_tail(), LOG_LIMIT))
 
 
 def _save_suite_result(evaluation, suite, outcome, seconds):
