@@ -116,8 +116,14 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
     def get_submission(self, evaluation) -> dict:
         submission = evaluation.submission
-        return {"id": submission.pk, "name": submission.name, "kind": submission.kind,
-                "trusted": submission.trusted}
+        described = {"id": submission.pk, "name": submission.name, "kind": submission.kind,
+                     "trusted": submission.trusted}
+        if submission.kind == "huggingface":
+            described.update(model_id=submission.model_id,
+                             requested_revision=submission.model_revision,
+                             revision=submission.model_sha,
+                             label_mapping=submission.label_mapping)
+        return described
 
     def get_queue_position(self, evaluation) -> int | None:
         return queries.queue_position(evaluation)

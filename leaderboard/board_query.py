@@ -28,7 +28,17 @@ LABELS = {
     "score_low": "Score, 95% low", "score_high": "Score, 95% high",
     "accuracy": "Accuracy", "calibration": "Calibration", "robust_accuracy": "Robust accuracy",
     "fairness": "Fairness", "macro_f1": "Macro-F1", "ece": "ECE",
+    "n_items": "Items", "n_variants": "Counterfactual variants",
+    "counterfactual_consistency": "Counterfactual consistency",
+    "demographic_parity_difference": "Demographic parity difference",
+    "equalized_odds_difference": "Equalized odds difference",
 }
+
+
+def label_of(key):
+    """How a stored metric or component key reads on a page: macro_f1 → "Macro-F1"."""
+    key = str(key)
+    return LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -91,8 +101,8 @@ def columns(components, metrics):
         Column("score", LABELS["score"], "score"),
         Column("score_low", LABELS["score_low"], "score"),
         Column("score_high", LABELS["score_high"], "score"),
-        *(Column(name, LABELS.get(name, name.replace("_", " ")), "component") for name in components),
-        *(Column(name, LABELS.get(name, name.replace("_", " ")), "metric") for name in metrics),
+        *(Column(name, label_of(name), "component") for name in components),
+        *(Column(name, label_of(name), "metric") for name in metrics),
     ]
 
 

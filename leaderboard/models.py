@@ -20,8 +20,15 @@ class Submission(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=KINDS, default="agent")
-    agent_path = models.CharField(max_length=500, help_text="Folder holding agent.py.")
+    agent_path = models.CharField(max_length=500, blank=True,
+                                  help_text="Folder holding agent.py (agents only).")
     agent_sha256 = models.CharField(max_length=64, blank=True)
+    model_id = models.CharField(max_length=96, blank=True,
+                                help_text="Hugging Face model ID, org/name (models only).")
+    model_revision = models.CharField(max_length=255, blank=True,
+                                      help_text="The revision as submitted: branch, tag, PR, SHA.")
+    model_sha = models.CharField(max_length=40, blank=True,
+                                 help_text="The commit the revision resolved to: what is run.")
     label_mapping = models.JSONField(default=dict, blank=True)
     trusted = models.BooleanField(
         default=False, help_text="Operator-owned code (the repository's baselines)."

@@ -13,6 +13,7 @@ def describe(evaluation, agent_info, sandbox_info):
             "trusted": submission.trusted,
             "labels": list(agent_info.labels),
             "label_mapping": submission.label_mapping,
+            **model_provenance(submission),
         },
         "benchmark": {
             "slug": version.benchmark.slug,
@@ -44,3 +45,11 @@ def sandbox_summary(evaluation):
     ]
     details = [detail for detail in details if detail]
     return evaluation.backend + (f" ({', '.join(details)})" if details else "")
+
+
+def model_provenance(submission):
+    """A Hugging Face model's ID, the revision as submitted and the commit SHA that ran."""
+    if submission.kind != "huggingface":
+        return {}
+    return {"model_id": submission.model_id, "requested_revision": submission.model_revision,
+            "revision": submission.model_sha}

@@ -142,10 +142,16 @@ def entries_by(snapshot_id):
 
 
 def reproduce_command(evaluation):
-    """The command that evaluates the same agent on the same benchmark version again."""
+    """The command that evaluates the same agent (or model commit) on the same benchmark version
+    again."""
     version = evaluation.benchmark_version
-    words = [".venv/bin/python", "manage.py", "evaluate", display_path(evaluation.submission.agent_path),
-             "--benchmark", version.benchmark.slug, "--benchmark-version", str(version.number)]
+    submission = evaluation.submission
+    if submission.kind == "huggingface":  # the pinned commit, whatever its branch does since
+        words = [".venv/bin/python", "manage.py", "submit-model", submission.model_id,
+                 "--revision", submission.model_sha]
+    else:
+        words = [".venv/bin/python", "manage.py", "evaluate", display_path(submission.agent_path)]
+    words += ["--benchmark", version.benchmark.slug, "--benchmark-version", str(version.number)]
     for agent_label, benchmark_label in evaluation.submission.label_mapping.items():
         words += ["--label-map", f"{agent_label}={benchmark_label}"]
     return shlex.join(words)

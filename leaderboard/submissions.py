@@ -98,9 +98,14 @@ def submit_baselines(version, *, queue=True):
                 folder, name=baseline_name(folder), trusted=True,
                 description=f"Baseline shipped with SafetyGym ({folder.relative_to(settings.BASE_DIR)}).",
             )
-        existing = submission.evaluations.filter(
-            benchmark_version=version, status__in=[*Evaluation.ACTIVE, "finished"]
-        ).first()
-        evaluations.append(existing or create_evaluation(submission, version, queue=queue))
+        evaluations.append(evaluation_once(submission, version, queue=queue))
     return evaluations
+
+
+def evaluation_once(submission, version, *, queue=True):
+    """The submission's finished or active evaluation on version, else a new one."""
+    existing = submission.evaluations.filter(
+        benchmark_version=version, status__in=[*Evaluation.ACTIVE, "finished"]
+    ).first()
+    return existing or create_evaluation(submission, version, queue=queue)
 

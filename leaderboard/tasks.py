@@ -16,6 +16,7 @@ from django_q.tasks import async_task
 
 from benchmarks.suites import SUITES
 from leaderboard import leases, provenance
+from leaderboard.hf_submission import model_snapshot
 from leaderboard.models import Evaluation, SuiteResult
 from leaderboard.snapshots import rebuild_snapshot
 from sandbox.agent_files import folder_sha256
@@ -84,13 +85,17 @@ def chosen_backend():
 _resolved_backends = {}
 
 
-def start_agent_sandbox(submission, operator_run=False):
+def start_agent_sandbox(submission, operator_run=False, version=None):
+    """The sandbox for a submission: its agent folder, or (a Hugging Face model) its pinned
+    snapshot, checked against `version` and fetched first."""
     backend, _ = chosen_backend()
+    huggingface = submission.kind == "huggingface"
     return start_sandbox(
-        submission.agent_path,
+        model_snapshot(submission, version) if huggingface else submission.agent_path,
         backend=backend,
         limits=sandbox_limits(),
         trusted=submission.trusted,
+        huggingface=huggingface,
         **backend_options(operator_run).get(backend, {}),
     )
 
@@ -164,7 +169,8 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 # A worker of this host that died (and was replaced by django-q2) left its
                 # container behind.
                 reap_worker_sandboxes(None)
-            client = start_agent_sandbox(evaluation.submission, operator_run)
+            client = start_agent_sandbox(evaluation.submission, operator_run,
+                                         evaluation.benchmark_version)
             with client:
                 _run_suites(evaluation, client, on_progress, keeper)
             rebuild_snapshot(evaluation.benchmark_version)

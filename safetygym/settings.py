@@ -226,6 +226,13 @@ SANDBOX_START_TIMEOUT_S = float(os.environ.get("SAFETYGYM_SANDBOX_START_TIMEOUT_
 
 AGENT_UPLOAD_DIR = DATA_DIR / "agents"
 
+# Hugging Face models: the worker fetches each pinned snapshot into this hub cache (shared by
+# every worker of the host; snapshot_download's layout), and refuses repositories whose files to
+# fetch (safetensors weights, configs, tokenizer) exceed the cap. With HF_HUB_OFFLINE=1 only
+# models already in the cache can be submitted.
+HF_CACHE_DIR = Path(os.environ.get("SAFETYGYM_HF_CACHE", DATA_DIR / "hf-cache"))
+HF_MAX_MODEL_MB = int(os.environ.get("SAFETYGYM_HF_MAX_MODEL_MB", 1024))
+
 BOOTSTRAP_REPLICATES = int(os.environ.get("SAFETYGYM_BOOTSTRAP_REPLICATES", 2000))
 
 # Leaderboard pages are served from the cache for this many seconds (0: never): a burst of

@@ -5,6 +5,10 @@ import pytest
 
 # Commands the tests start (a worker, gunicorn) run in the demo's mode too: a generated key.
 os.environ.setdefault("SAFETYGYM_DEMO", "1")
+# No test reaches the Hugging Face hub: models come from hub-cache folders the tests make.
+# Without it a cached load retries the network for ~70 s.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from sandbox.selection import AVAILABILITY
 
@@ -38,6 +42,15 @@ def write_agent(tmp_path):
         return folder
 
     return write
+
+
+@pytest.fixture
+def hf_cache(tmp_path, settings):
+    """An empty hub cache in the test's folder, used as the server's model cache."""
+    folder = tmp_path / "hub"
+    folder.mkdir()
+    settings.HF_CACHE_DIR = folder
+    return folder
 
 
 @pytest.fixture(autouse=True)

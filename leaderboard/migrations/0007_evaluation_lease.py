@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leaderboard', '0004_ranking_engine'),
+        ('leaderboard', '0006_model_submissions'),
     ]
 
     operations = [

@@ -2,6 +2,8 @@ from numbers import Integral, Real
 
 from django import template
 
+from leaderboard.board_query import label_of
+
 register = template.Library()
 
 
@@ -57,3 +59,9 @@ def scalars(metrics):
 def words(name):
     """A stored key as words: rows_after_dedup → "rows after dedup"."""
     return str(name).replace("_", " ")
+
+
+@register.filter
+def label(key):
+    """A stored metric or component key as its column heading: macro_f1 → "Macro-F1"."""
+    return label_of(key)

@@ -25,7 +25,8 @@ def start_sandbox(agent_dir, *, backend="local", limits=Limits(), trusted=False,
 
     `options` go to the backend (local: allow_untrusted=False, env=None for extra variables;
     docker: image="safetygym-runner:1", runtime=None, cpus=2.0, env=None;
-    bwrap: venv=None (var/runner/venv), env=None, max_processes=128, tmpfs_mb=64).
+    bwrap: venv=None (var/runner/venv), env=None, max_processes=128, tmpfs_mb=64; every
+    backend: huggingface=False, True when agent_dir is a Hugging Face model snapshot).
     """
     try:
         start = BACKENDS[backend]

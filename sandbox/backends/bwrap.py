@@ -49,6 +49,7 @@ from pathlib import Path
 
 from sandbox.backends.local import LocalTransport, high_water_kb, process_stats, sandbox_environment
 from sandbox.errors import InvalidSubmission, PlatformError
+from sandbox.model_mount import model_mount, runner_target
 from sandbox.runner import RUNNER_PATH
 from sandbox.runtime import venv_runtime
 
@@ -95,16 +96,19 @@ def start(
     max_processes=MAX_PROCESSES,
     tmpfs_mb=TMPFS_MB,
     allow_untrusted=False,
+    huggingface=False,
 ):
     """Start the runner on agent_dir under bubblewrap; returns its BwrapTransport.
 
     Any agent may run here (`trusted` and `allow_untrusted` change nothing). `env` adds
-    variables to the model's environment; `venv` replaces the runner venv.
+    variables to the model's environment; `venv` replaces the runner venv. huggingface:
+    agent_dir is a model snapshot, bound read-only (--ro-bind) with its cache repository.
     """
     del trusted, allow_untrusted  # isolation does not depend on who wrote the agent
     agent_dir = Path(agent_dir).resolve()
     if not agent_dir.is_dir():
         raise InvalidSubmission(f"The agent folder {agent_dir} does not exist.")
+    mounted, inside = model_mount(agent_dir, huggingface)
     venv = Path(venv or RUNNER_VENV).absolute()
     ok, reason = _check_host(venv)
     if ok:
@@ -127,7 +131,7 @@ def start(
         mounts = [
             (source, VENV_MOUNT),
             (_reachable_copy(RUNNER_PATH, home, "runner.py"), RUNNER_MOUNT),
-            (_reachable_copy(agent_dir, home, "agent"), AGENT_MOUNT),
+            (_reachable_copy(mounted, home, "agent"), AGENT_MOUNT),
             *_user_database(home),
         ]
         cpu_seconds = int(limits.total_timeout_s * (os.cpu_count() or 1)) + CPU_SECONDS_MARGIN
@@ -149,7 +153,7 @@ def start(
                 RUNNER_MOUNT,
                 "--memory-mb",
                 str(limits.memory_mb),
-                AGENT_MOUNT,
+                *runner_target(AGENT_MOUNT, inside, huggingface),
             ],
         )
         process = SPAWNER.submit(

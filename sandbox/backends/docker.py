@@ -1,7 +1,7 @@
 """The `docker` backend: one long-lived container per evaluation, on the runner image.
 
 The runner (sandbox/runner/runner.py, bind-mounted read-only so it is never stale) serves the
-agent (bind-mounted read-only at /agent) over the container's stdin/stdout; every batch of the
+agent or Hugging Face model (bind-mounted read-only at /agent) over the container's stdin/stdout; every batch of the
 evaluation goes through the same container. The container:
 - has no network (network_mode "none": only a loopback interface; connections fail, DNS fails);
 - has a read-only root and a 64 MB tmpfs at /tmp (the only writable place besides /dev/shm);
@@ -37,6 +37,7 @@ from docker.types import LogConfig, Mount, Ulimit
 
 from sandbox.backends.local import sandbox_environment
 from sandbox.errors import InvalidSubmission, PlatformError
+from sandbox.model_mount import model_mount, runner_target
 from sandbox.runner import RUNNER_PATH
 from sandbox.runtime import runtime_from_labels
 from sandbox.transport import (
@@ -82,15 +83,18 @@ def start(
     runtime=None,
     cpus=DEFAULT_CPUS,
     env=None,
+    huggingface=False,
 ):
     """Start the runner on agent_dir in a new container; returns its DockerTransport.
 
     Trusted and uploaded agents run alike. `runtime` names an OCI runtime the engine knows
     ("runsc"); None is the engine's default (runc). `env`: extra environment variables.
+    huggingface: agent_dir is a model snapshot, bound read-only with its cache repository.
     """
     agent_dir = Path(agent_dir).resolve()
     if not agent_dir.is_dir():
         raise InvalidSubmission(f"The agent folder {agent_dir} does not exist.")
+    mounted, inside = model_mount(agent_dir, huggingface)
     started_at = time.monotonic()
     engine = _connect()
     for name in remove_unremoved(engine):
@@ -105,9 +109,9 @@ def start(
                 RUNNER_IN_CONTAINER,
                 "--memory-mb",
                 str(limits.memory_mb),
-                AGENT_IN_CONTAINER,
+                *runner_target(AGENT_IN_CONTAINER, inside, huggingface),
             ],
-            **container_options(agent_dir, limits, runtime=runtime, cpus=cpus, env=env),
+            **container_options(mounted, limits, runtime=runtime, cpus=cpus, env=env),
         )
     except ImageNotFound:
         engine.close()

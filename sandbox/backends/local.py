@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sandbox.errors import InvalidSubmission, PlatformError
+from sandbox.model_mount import runner_target
 from sandbox.runner import RUNNER_PATH
 from sandbox.runtime import this_runtime
 from sandbox.transport import PipeTransport
@@ -59,8 +60,9 @@ def sandbox_environment(home, extra=None):
     return environment
 
 
-def start(agent_dir, *, limits, trusted, allow_untrusted=False, env=None):
-    """Start the runner on agent_dir; returns its LocalTransport."""
+def start(agent_dir, *, limits, trusted, allow_untrusted=False, env=None, huggingface=False):
+    """Start the runner on agent_dir; returns its LocalTransport. huggingface: agent_dir is a
+    model snapshot (read where it is: no isolation here, read-only or not)."""
     if not trusted and not allow_untrusted:
         # The server's configuration, not the submission, is at fault: never charged.
         raise PlatformError(
@@ -83,7 +85,7 @@ def start(agent_dir, *, limits, trusted, allow_untrusted=False, env=None):
                 str(RUNNER_PATH),
                 "--memory-mb",
                 str(limits.memory_mb),
-                str(agent_dir),
+                *runner_target(agent_dir, "", huggingface),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -1,8 +1,13 @@
 """Serves one agent over protocol v1: JSON lines on stdin/stdout.
 
-Run as `python -I runner.py [--memory-mb N] AGENT_DIR`. This file is what runs inside the
-sandbox (later inside a minimal image), so it imports the standard library only; the agent's
-module may import whatever the image provides (numpy, torch, ...).
+Run as `python -I runner.py [--memory-mb N] [--huggingface] AGENT_DIR`. This file is what runs
+inside the sandbox, so it imports the standard library only; the agent's module may import
+whatever the image provides (numpy, torch, ...).
+
+With --huggingface, AGENT_DIR is a Hugging Face model snapshot (config.json, safetensors
+weights, tokenizer files) instead: it is served with a transformers text-classification
+pipeline, its labels are config.json's id2label in column order, softmax probabilities, inputs
+truncated to the model's limit. Only safetensors weights are loaded, never a repository's code.
 
 The agent is `agent.py`, at the root of AGENT_DIR or inside its one top-level folder, defining
 `labels` (list of str), optionally `input_kind` ("text", the default, or "record"), and
@@ -178,6 +183,72 @@ def encode(reply):
     return text.encode("utf-8") + b"\n"
 
 
+class HuggingFaceModel:
+    """A model snapshot served like an agent: `labels`, `input_kind`, `predict`."""
+
+    input_kind = "text"
+    BATCH_SIZE = 16
+
+    def __init__(self, model_dir):
+        # Imported here: agents that never use transformers do not pay its start-up.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from transformers import (
+            AutoModelForSequenceClassification,
+            AutoTokenizer,
+            TextClassificationPipeline,
+        )
+
+        options = {"local_files_only": True, "trust_remote_code": False}
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, **options)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            model_dir, use_safetensors=True, **options
+        )
+        model.eval()
+        config = model.config
+        self.labels = [config.id2label[index] for index in range(config.num_labels)]
+        # A tokenizer without a limit of its own says 1e30: the position embeddings are the
+        # real one, and a longer input would crash the model instead of being cut.
+        positions = getattr(config, "max_position_embeddings", None)
+        limit = tokenizer.model_max_length
+        if positions and (not limit or limit > positions):
+            limit = positions
+        tokenizer.model_max_length = limit
+        self.max_length = limit
+        self.pipeline = TextClassificationPipeline(model=model, tokenizer=tokenizer, device=-1)
+
+    def predict(self, inputs):
+        if not inputs:
+            return []
+        results = self.pipeline(
+            list(inputs), top_k=None, function_to_apply="softmax", truncation=True,
+            max_length=self.max_length, batch_size=self.BATCH_SIZE,
+        )
+        position = {label: column for column, label in enumerate(self.labels)}
+        rows = []
+        for scores in results:
+            row = [0.0] * len(self.labels)
+            for score in scores:
+                row[position[score["label"]]] = float(score["score"])
+            rows.append(row)
+        return rows
+
+
+def load_huggingface(model_dir):
+    """Load a model snapshot; returns (model, hello reply). Raises Failure."""
+    if not os.path.isfile(os.path.join(model_dir, "config.json")):
+        raise Failure("invalid_submission", f"No config.json in the model snapshot {model_dir}.")
+    try:
+        model = HuggingFaceModel(model_dir)
+    except Exception as error:
+        failure = failure_from_exception(error)
+        if failure.kind == "agent_error":
+            failure.kind = "invalid_submission"
+            failure.message = f"transformers could not load the model: {failure.message}"
+        raise failure from error
+    return model, describe_agent(model)
+
+
 def predict(module, inputs):
     try:
         result = module.predict(inputs)
@@ -186,9 +257,9 @@ def predict(module, inputs):
     return {"ok": True, "probabilities": to_rows(result)}
 
 
-def serve(agent_dir, requests, replies):
+def serve(agent_dir, requests, replies, huggingface=False):
     try:
-        module, hello = load_agent(agent_dir)
+        module, hello = (load_huggingface if huggingface else load_agent)(agent_dir)
         load_failure = None
     except Failure as failure:
         module, hello, load_failure = None, None, failure
@@ -241,8 +312,11 @@ def main(argv):
     if arguments[:1] == ["--memory-mb"] and len(arguments) >= 2 and arguments[1].isdigit():
         memory_mb = int(arguments[1])
         arguments = arguments[2:]
+    huggingface = arguments[:1] == ["--huggingface"]
+    if huggingface:
+        arguments = arguments[1:]
     if len(arguments) != 1:
-        sys.stderr.write("usage: python -I runner.py [--memory-mb N] AGENT_DIR\n")
+        sys.stderr.write("usage: python -I runner.py [--memory-mb N] [--huggingface] AGENT_DIR\n")
         return 2
     if memory_mb is not None:
         limit_memory(memory_mb)
@@ -254,7 +328,7 @@ def main(argv):
     os.close(devnull)
     sys.stdout = sys.stderr
     sys.stdin = open(os.devnull)
-    return serve(arguments[0], requests, replies)
+    return serve(arguments[0], requests, replies, huggingface)
 
 
 if __name__ == "__main__":

@@ -30,10 +30,16 @@ def page_of(client, evaluation):
 def test_components_with_intervals_and_a_compare_form(client, keywords):
     page = page_of(client, keywords)
     assert 'id="leaderboard-entry"' in page
-    assert "accuracy <span class=\"muted\">(in the score)</span>" in page
-    assert "macro_f1" in page and page.count('<svg class="interval"') == 4
+    assert "Accuracy <span class=\"muted\">(in the score)</span>" in page
+    assert "Macro-F1" in page and page.count('<svg class="interval"') == 4
     assert f'<input type="hidden" name="a" value="{keywords.pk}">' in page
     assert ">Prior (0.750)</option>" in page
+
+
+def test_suite_metrics_read_as_words_not_stored_keys(client, keywords):
+    page = page_of(client, keywords)
+    assert '<th scope="row">Macro-F1</th>' in page and '<th scope="row">ECE</th>' in page
+    assert '<th scope="row">macro_f1</th>' not in page
 
 
 def test_confusion_matrix_and_reliability_diagram_from_the_stored_outcomes(client, keywords):

@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from benchmarks import catalog
+from benchmarks.baselines import hf_classifier
 from leaderboard import queries
+from leaderboard.hf_submission import submit_built_model
 from leaderboard.models import Evaluation
 from leaderboard.submissions import resolve_version, submit_baselines
 from leaderboard.tasks import chosen_backend, requeue_stale
@@ -38,6 +40,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         started = time.monotonic()
+        # No hub here: models come from the server's hub cache only (the worker inherits it).
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if not no_serve:
             check_address_free(addr)  # before minutes of evaluating, not after
         versions = [resolve_version(slug) for slug in catalog.BENCHMARKS]
@@ -51,6 +55,13 @@ class Command(BaseCommand):
             queued = submit_baselines(version)
             self.stdout.write(f"{version} baselines: {', '.join(e.submission.name for e in queued)}")
             evaluations += queued
+            if version.benchmark.slug == hf_classifier.BENCHMARK:
+                # The Hugging Face path: a model built here, in the hub cache, submitted by ID.
+                model = submit_built_model(version)
+                self.stdout.write(f"{version} Hugging Face model: {model.submission.model_id} "
+                                  f"at {model.submission.model_sha[:12]} "
+                                  f"(cache {settings.HF_CACHE_DIR})")
+                evaluations.append(model)
         self.stdout.write(f"sandbox: {chosen_backend()[1]}")
         worker = self.start_worker()
         try:
