@@ -70,14 +70,3 @@ def queued_evaluation(tiny_version, write_agent):
 
     return make
 
-
-@pytest.fixture(autouse=True)
-def _empty_queue():
-    """A Redis queue outlives the test database: a task left by an earlier test would name an
-    evaluation id that this test's database may reuse."""
-    from django.conf import settings
-
-    if settings.BROKER_URL:
-        from django_q.brokers import get_broker
-
-        get_broker().purge_queue()

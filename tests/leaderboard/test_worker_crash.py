@@ -73,7 +73,7 @@ def containers_of(owner):
         engine.close()
 
 
-@pytest.fixture(params=["local", "docker"])
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
 def worker_backend(request):
     if request.param == "docker":
         skip_unless_backend_runs("docker")
