@@ -18,10 +18,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchmarks.models import Benchmark, BenchmarkVersion
-from leaderboard import board_page, board_query, converters, queries  # noqa: F401 (<id:>)
+from leaderboard import (  # noqa: F401 (converters registers <id:>)
+    board_page,
+    board_query,
+    converters,
+    queries,
+    submission_api,
+)
 from leaderboard.browse_views import cached_comparison
 from leaderboard.models import Evaluation, LeaderboardSnapshot, SuiteResult
+from leaderboard.live_status import live_status
 from leaderboard.pagination import Pagination
+from leaderboard.ranking import RELIABILITY_SCORE_VERSION
+from leaderboard.visibility import visible_evaluations
 from leaderboard.score_weights import requested_score_weights
 
 PAGINATION_PARAMETERS = ("limit", "offset", "format")
@@ -111,8 +120,8 @@ class EvaluationSerializer(serializers.ModelSerializer):
         model = Evaluation
         fields = ["id", "submission", "benchmark", "version", "status", "failure_category",
                   "failure_message", "current_suite", "progress", "progress_fraction",
-                  "queue_position", "backend", "stats", "provenance", "queued_at", "started_at",
-                  "finished_at", "suites"]
+                  "queue_position", "backend", "stats", "provenance", "integrity_flags",
+                  "integrity_checks", "queued_at", "started_at", "finished_at", "suites"]
 
     def get_submission(self, evaluation) -> dict:
         submission = evaluation.submission
@@ -156,9 +165,10 @@ class SnapshotDetailSerializer(SnapshotSerializer):
         fields = [*SnapshotSerializer.Meta.fields, "entries"]
 
 
-public_evaluations = Evaluation.objects.filter(submission__public=True).select_related(
-    "submission", "benchmark_version__benchmark"
-).prefetch_related("suites")
+def evaluations_for(user):
+    """The evaluations `user` may see (leaderboard.visibility): public ones, and their own."""
+    return visible_evaluations(user).select_related(
+        "submission", "benchmark_version__benchmark").prefetch_related("suites")
 
 
 class StrictListAPIView(generics.ListAPIView):
@@ -217,13 +227,14 @@ EVALUATION_FILTERS = [
 
 @extend_schema(parameters=EVALUATION_FILTERS)
 class EvaluationList(StrictListAPIView):
-    """Public evaluations, newest first, with their status and progress."""
+    """Evaluations, newest first, with their status and progress: the public ones, and the
+    caller's own private ones."""
 
     serializer_class = EvaluationSerializer
     filters = ("status", "benchmark", "version", "submission")
 
     def get_queryset(self):
-        evaluations = public_evaluations
+        evaluations = evaluations_for(self.request.user)
         status = self.request.query_params.get("status")
         if status:
             known = [name for name, _ in Evaluation.STATUSES]
@@ -242,15 +253,29 @@ class EvaluationList(StrictListAPIView):
         return evaluations.order_by("-queued_at", "-pk")
 
 
+class EvaluationDetailSerializer(EvaluationSerializer):
+    live = serializers.SerializerMethodField()
+
+    class Meta(EvaluationSerializer.Meta):
+        fields = [*EvaluationSerializer.Meta.fields, "live"]
+
+    def get_live(self, evaluation) -> dict:
+        """What the live page shows: per-suite progress, elapsed_seconds, eta_seconds, and the
+        end of the sandbox's log for the owner (null for anyone else)."""
+        return live_status(evaluation, self.context["request"].user)
+
+
 class EvaluationDetail(StrictRetrieveAPIView):
-    queryset = public_evaluations
-    serializer_class = EvaluationSerializer
+    serializer_class = EvaluationDetailSerializer
+
+    def get_queryset(self):
+        return evaluations_for(self.request.user)
 
 
-def public_evaluation_or_404(pk):
-    evaluation = public_evaluations.filter(pk=pk).first()
+def visible_evaluation_or_404(request, pk):
+    evaluation = evaluations_for(request.user).filter(pk=pk).first()
     if evaluation is None:
-        raise Http404(f"no public evaluation {pk}")
+        raise Http404(f"no evaluation {pk} that you may see")
     return evaluation
 
 
@@ -260,7 +285,7 @@ class EvaluationResults(APIView):
         """Metrics and per-item outcomes of every finished suite, in the evaluation split's
         item order."""
         reject_unknown(request, ())
-        evaluation = public_evaluation_or_404(pk)
+        evaluation = visible_evaluation_or_404(request, pk)
         return Response({
             "evaluation": evaluation.pk,
             "suites": {r.suite: {"metrics": r.metrics, "per_item": r.per_item}
@@ -268,8 +293,9 @@ class EvaluationResults(APIView):
         })
 
 
-def suite_result_or_404(pk, suite):
-    result = SuiteResult.objects.filter(evaluation=public_evaluation_or_404(pk), suite=suite).first()
+def suite_result_or_404(request, pk, suite):
+    result = SuiteResult.objects.filter(evaluation=visible_evaluation_or_404(request, pk),
+                                        suite=suite).first()
     if result is None:
         raise Http404(f"evaluation {pk} has no finished {suite} suite")
     return result
@@ -280,7 +306,7 @@ class SuiteResultDetail(APIView):
     def get(self, request, pk, suite):
         """One suite's metrics, examples and time; its per-item outcomes are at per_item."""
         reject_unknown(request, ())
-        return Response(SuiteResultSerializer(suite_result_or_404(pk, suite)).data)
+        return Response(SuiteResultSerializer(suite_result_or_404(request, pk, suite)).data)
 
 
 class SuiteItems(APIView):
@@ -299,7 +325,7 @@ class SuiteItems(APIView):
         """The suite's per-item outcomes, one row per item (position in the evaluation split,
         then each recorded field), a page at a time."""
         reject_unknown(request, ())
-        per_item = suite_result_or_404(pk, suite).per_item
+        per_item = suite_result_or_404(request, pk, suite).per_item
         fields = list(per_item)
         n_rows = min((len(values) for values in per_item.values()), default=0)
         paginator = Pagination()
@@ -336,7 +362,15 @@ def snapshot_summary(snapshot):
         "n_clusters": snapshot.n_clusters,
         "confidence_level": snapshot.confidence_level,
         "default_score_weights": snapshot.score_weights,
+        "score": score_definition(snapshot),
     }
+
+
+def score_definition(snapshot):
+    """What the snapshot's score is: reliability score v1, the mean of its components."""
+    return {"name": "reliability score", "version": RELIABILITY_SCORE_VERSION,
+            "definition": "unweighted mean of the components, each higher-is-better",
+            "components": list(snapshot.score_weights)}
 
 
 def leaderboard_payload(version, shown, request):
@@ -475,6 +509,7 @@ class ApiRoot(APIView):
             "schema": link(reverse("api-schema")),
             "benchmarks": link(reverse("api-benchmarks")),
             "evaluations": link(reverse("api-evaluations")),
+            "submissions": link(reverse("api-submissions")),
             "benchmark": link("/api/v1/benchmarks/<slug>/"),
             "versions": link("/api/v1/benchmarks/<slug>/versions/"),
             "version": link("/api/v1/benchmarks/<slug>/v<number>/"),
@@ -511,6 +546,9 @@ urlpatterns = [
     path("snapshots/<id:pk>/", SnapshotDetail.as_view(), name="api-snapshot"),
     path("snapshots/<id:pk>/replicates.npz", snapshot_replicates_npz,
          name="api-snapshot-replicates"),
+    path("submissions/", submission_api.Submissions.as_view(), name="api-submissions"),
+    path("submissions/<id:pk>/", submission_api.SubmissionDetail.as_view(),
+         name="api-submission"),
     path("evaluations/", EvaluationList.as_view(), name="api-evaluations"),
     path("evaluations/<id:pk>/", EvaluationDetail.as_view(), name="api-evaluation"),
     path("evaluations/<id:pk>/results/", EvaluationResults.as_view(),

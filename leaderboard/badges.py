@@ -123,7 +123,8 @@ def describe(status):
     """What a badge says: {label, message, colour, is_error} from the state of one entry.
 
     status: a dict with benchmark (slug), version (number), latest_version (number),
-    evaluation_status, failure_category, entry (its leaderboard entry or None).
+    evaluation_status, failure_category, entry (its leaderboard entry or None). An entry an
+    integrity check flagged says so, in red.
     """
     label = f"SafetyGym {status['benchmark']} v{status['version']}"
     entry = status.get("entry")
@@ -136,6 +137,9 @@ def describe(status):
         else:
             message = "evaluating"
         colour = "lightgrey"
+    elif entry.get("integrity_flags"):
+        # A model card must not show a memoriser's score as a green result.
+        message, colour = badge_message(entry) + " · flagged", "red"
     else:
         message = badge_message(entry)
         colour = score_colour((entry.get("score") or {}).get("value"))

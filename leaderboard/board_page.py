@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from leaderboard import board_query, charts, queries
+from leaderboard.ranking import RELIABILITY_SCORE_VERSION
 from leaderboard.score_weights import PREFIX as WEIGHT_PREFIX
 
 BOARD_CACHE_SECONDS = 24 * 3600
-CACHE_FORMAT = 1  # bump when the rendered board changes shape
+CACHE_FORMAT = 3  # bump when the rendered board changes shape
 ASCENDING_FIRST = {"rank", "name", "kind"}
 
 
@@ -152,6 +153,7 @@ def board_context(version, shown, params, path, limit=None):
         "grid": mark_safe(charts.grid_background(domain)),
         "weights": shown["weights"],
         "custom": shown["custom"],
+        "score_version": RELIABILITY_SCORE_VERSION,
         "limit": limit,
         "filter_hidden": kept(lambda name: name.startswith(WEIGHT_PREFIX)
                               or name in ("sort", "snapshot")),

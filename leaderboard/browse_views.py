@@ -20,6 +20,7 @@ from leaderboard.compare import compare as compare_entries
 from leaderboard.models import Evaluation
 from leaderboard.score_weights import as_query, requested_score_weights
 from leaderboard.snapshots import load_replicates
+from leaderboard.visibility import visible_evaluations
 
 SNAPSHOTS_PER_PAGE = 50
 COMPARE_CACHE_SECONDS = 24 * 3600
@@ -219,22 +220,26 @@ def difference_plot(result):
 
 @require_GET
 def entry_permalink(request, slug, number, submission_id):
-    """A submission's entry on one benchmark version: its newest public evaluation there
+    """A submission's entry on one benchmark version: its newest evaluation there
     (a permalink for a model card, stable across re-evaluations on the same version)."""
     version = version_or_404(slug, number)
-    evaluation = (Evaluation.objects.filter(benchmark_version=version, submission_id=submission_id,
-                                            submission__public=True)
+    evaluation = (visible_evaluations(request.user)
+                  .filter(benchmark_version=version, submission_id=submission_id)
                   .order_by("-queued_at", "-pk").first())
     if evaluation is None:
-        raise Http404(f"submission {submission_id} has no public evaluation on {version}")
+        raise Http404(f"submission {submission_id} has no evaluation on {version} that you "
+                      "may see")
     return redirect("evaluation", evaluation.pk)
 
 
-def badge_state(slug, submission_id):
+def badge_state(slug, submission_id, evaluations=None):
     """What the badge of a submission on a benchmark says (badges.describe), with the version
-    it speaks of; None when the submission has no public evaluation on that benchmark."""
-    evaluation = (Evaluation.objects.filter(submission_id=submission_id, submission__public=True,
-                                            benchmark_version__benchmark__slug=slug)
+    it speaks of; None when the submission has no evaluation there among `evaluations`
+    (default: the public ones)."""
+    if evaluations is None:
+        evaluations = Evaluation.objects.filter(submission__public=True)
+    evaluation = (evaluations.filter(submission_id=submission_id,
+                                     benchmark_version__benchmark__slug=slug)
                   .select_related("benchmark_version__benchmark")
                   .order_by("-benchmark_version__number", "-queued_at", "-pk").first())
     if evaluation is None:
@@ -264,28 +269,41 @@ def cached_badge_state(slug, submission_id):
     return state or None
 
 
-def _badge_response(response):
-    response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
-    response["Access-Control-Allow-Origin"] = "*"
+def viewers_badge(request, slug, submission_id):
+    """(badge state, whether anyone may see it): a public submission's from the shared cache;
+    a private one's, freshly, for its owner and staff only; else a 404."""
+    state = cached_badge_state(slug, submission_id)
+    if state is not None:
+        return state, True
+    if request.user.is_authenticated:
+        state = badge_state(slug, submission_id, visible_evaluations(request.user))
+        if state is not None:
+            return state, False
+    raise Http404("no evaluation of this submission on this benchmark that you may see")
+
+
+def _badge_response(response, public):
+    if public:
+        response["Cache-Control"] = f"public, max-age={BADGE_CACHE_SECONDS}"
+        response["Access-Control-Allow-Origin"] = "*"
+    else:  # a private submission's badge must stay out of shared caches and other sites
+        response["Cache-Control"] = "private, no-store"
     return response
 
 
 @require_GET
 def badge_svg(request, slug, submission_id):
     """The badge as SVG; ?label= replaces the left-hand text."""
-    state = cached_badge_state(slug, submission_id)
-    if state is None:
-        raise Http404("no public evaluation of this submission on this benchmark")
+    state, public = viewers_badge(request, slug, submission_id)
     badge = state["badge"]
     label = badges.clean_text(request.GET.get("label") or badge["label"], badges.LABEL_LIMIT)
     svg = badges.badge_svg(label, badge["message"], badge["colour"])
-    return _badge_response(HttpResponse(svg, content_type="image/svg+xml; charset=utf-8"))
+    return _badge_response(HttpResponse(svg, content_type="image/svg+xml; charset=utf-8"),
+                           public)
 
 
 @require_GET
 def badge_json(request, slug, submission_id):
     """The shields.io endpoint JSON: img.shields.io/endpoint?url=<this URL>."""
-    state = cached_badge_state(slug, submission_id)
-    if state is None:
-        raise Http404("no public evaluation of this submission on this benchmark")
-    return _badge_response(JsonResponse(badges.shields_endpoint(state["badge"])))
+    state, public = viewers_badge(request, slug, submission_id)
+    return _badge_response(JsonResponse(badges.shields_endpoint(state["badge"])), public)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from leaderboard import badges, charts, evaluation_results, queries
+from leaderboard.integrity_checks import FLAG_CODES
 
 COMPARE_CHOICES = 200
 
@@ -19,6 +20,7 @@ def results_context(request, evaluation, entry):
         "quality": quality_figures(version, suites.get("quality")),
         "adversarial": adversarial_examples(suites.get("adversarial"), version.labels),
         "fairness": fairness_groups(suites.get("fairness"), version.labels),
+        "integrity": integrity_checks(evaluation),
         "seeds": seeds_of(version),
         "newer": newer_evaluation(evaluation),
     }
@@ -47,6 +49,30 @@ def component_figures(entry):
         row["plot"] = mark_safe(charts.interval_cell(row["estimate"], domain))
     return {"component_rows": rows, "component_axis": mark_safe(charts.axis_cell(domain)),
             "component_grid": mark_safe(charts.grid_background(domain))}
+
+
+INTEGRITY_TITLES = {
+    "archive_texts": "Evaluation texts in the agent's files",
+    "perturbation_gap": "Exact texts against trivially perturbed copies",
+    "reproducibility": "The same files, the same answers",
+    "duplicate": "The same files under another submission",
+}
+
+
+def integrity_checks(evaluation):
+    """The integrity checks that ran, each with its evidence, or None before any ran."""
+    stored = evaluation.integrity_checks or {}
+    checks = [{"name": name, "title": title, "code": FLAG_CODES[name],
+               "flagged": bool(stored[name].get("flagged")), "evidence": stored[name]}
+              for name, title in INTEGRITY_TITLES.items() if name in stored]
+    for check in checks:
+        if check["name"] == "archive_texts" and check["evidence"].get("examples"):
+            # The evidence keeps positions; the texts are the version's own.
+            check["held_texts"] = list(
+                evaluation.benchmark_version.items_of("evaluation")
+                .filter(position__in=check["evidence"]["examples"])
+                .values_list("text", flat=True))
+    return {"checks": checks} if checks else None
 
 
 def quality_figures(version, result):

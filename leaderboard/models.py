@@ -35,12 +35,18 @@ class Submission(models.Model):
     )
     public = models.BooleanField(default=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="submissions",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When its owner took it off the leaderboards (it is then private, not gone).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="submission_owner_recent")]
 
     def __str__(self):
         return self.name
@@ -70,7 +76,20 @@ class Evaluation(models.Model):
     backend = models.CharField(max_length=20, blank=True)
     provenance = models.JSONField(default=dict, blank=True)
     stats = models.JSONField(default=dict, blank=True)
+    integrity_checks = models.JSONField(
+        default=dict, blank=True,
+        help_text=(
+            "Integrity check name -> its evidence (benchmarks.integrity), flagged or not."
+        ),
+    )
+    integrity_flags = models.JSONField(
+        default=list, blank=True,
+        help_text="[{code, message}] of the checks that flagged this evaluation.",
+    )
     task_id = models.CharField(max_length=64, blank=True)
+    charged = models.BooleanField(
+        default=True,
+        help_text="Counted in the owner's daily quota (not when staff started it).")
     runs = models.PositiveSmallIntegerField(
         default=0, help_text="How often a worker started it (a dead worker's run is repeated)."
     )

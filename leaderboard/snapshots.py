@@ -157,6 +157,7 @@ def rebuild_snapshot(version, replicates=None):
                 "metrics": {name: e.point for name, e in model.metrics.items()},
                 "metric_intervals": {name: _estimate(e) for name, e in model.metrics.items()},
                 "provisional": provisional,
+                "integrity_flags": evaluation.integrity_flags,
             })
         _ranking_fields(group, {
             str(by_name[m.name].pk): {

@@ -1,4 +1,4 @@
-"""Creating submissions and their evaluations: shared by the CLI and (later) the web form."""
+"""Creating submissions and their evaluations: shared by the CLI, the web form and the API."""
 
 import argparse
 from pathlib import Path
@@ -10,7 +10,7 @@ from benchmarks import catalog
 from benchmarks.loading import load_benchmark
 from leaderboard import queries
 from leaderboard.models import Evaluation, Submission
-from sandbox.agent_files import find_agent_root, folder_sha256, store_agent
+from sandbox.agent_files import check_entry_point, find_agent_root, folder_sha256, store_agent
 from sandbox.errors import InvalidSubmission
 
 NAME_MAX = Submission._meta.get_field("name").max_length
@@ -42,17 +42,23 @@ def resolve_version(slug, number=None):
     return version
 
 
-def create_agent_submission(path, *, name, description="", trusted=False, public=True,
-                            label_mapping=None, owner=None):
-    """Register an agent. Trusted agents run from where they are; others are copied first."""
+def clean_name(name):
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
+    return name
+
+
+def create_agent_submission(path, *, name, description="", trusted=False, public=True,
+                            label_mapping=None, owner=None):
+    """Register an agent. Trusted agents run from where they are; others are copied first."""
+    name = clean_name(name)
     if trusted:
         root = find_agent_root(Path(path).resolve())
         sha = folder_sha256(root)
     else:
         root, sha = store_agent(path, settings.AGENT_UPLOAD_DIR)
+        check_entry_point(root)
     return Submission.objects.create(
         name=name, description=description, kind="agent", agent_path=str(root),
         agent_sha256=sha, trusted=trusted, public=public, label_mapping=label_mapping or {},
@@ -60,14 +66,26 @@ def create_agent_submission(path, *, name, description="", trusted=False, public
     )
 
 
-def create_evaluation(submission, version, *, queue=True):
+def create_evaluation(submission, version, *, queue=True, charged=True):
+    """charged=False: started by the operator (a re-evaluation), not counted in the owner's
+    quota."""
     from leaderboard.tasks import queue_evaluation
 
     with transaction.atomic():
-        evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
+        evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version,
+                                               charged=charged)
     if queue:
         transaction.on_commit(lambda: queue_evaluation(evaluation))
     return evaluation
+
+
+def submit_agent(path, versions, **submission_fields):
+    """Register an agent and queue one evaluation per benchmark version, in one transaction:
+    a refused agent leaves nothing behind. Returns (submission, evaluations)."""
+    with transaction.atomic():
+        submission = create_agent_submission(path, **submission_fields)
+        evaluations = [create_evaluation(submission, version) for version in versions]
+    return submission, evaluations
 
 
 def baseline_folders(slug):

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from benchmarks.suites import SUITES
-from leaderboard import leases, provenance
+from leaderboard import integrity_checks, leases, provenance
 from leaderboard.hf_submission import model_snapshot
 from leaderboard.models import Evaluation, SuiteResult
+from leaderboard.notifications import notify_evaluation_ended
 from leaderboard.snapshots import rebuild_snapshot
 from sandbox.agent_files import folder_sha256
 from sandbox.backends import docker as docker_backend
@@ -85,17 +86,23 @@ def chosen_backend():
 _resolved_backends = {}
 
 
-def start_agent_sandbox(submission, operator_run=False, version=None):
-    """The sandbox for a submission: its agent folder, or (a Hugging Face model) its pinned
-    snapshot, checked against `version` and fetched first."""
+def submission_files(submission, version):
+    """The folder the sandbox runs: the agent's own, or (a Hugging Face model) its pinned
+    snapshot, fetched and checked against `version` first."""
+    if submission.kind == "huggingface":
+        return model_snapshot(submission, version)
+    return submission.agent_path
+
+
+def start_agent_sandbox(submission, operator_run=False, version=None, files=None):
+    """The sandbox for a submission, on its files (submission_files when not given)."""
     backend, _ = chosen_backend()
-    huggingface = submission.kind == "huggingface"
     return start_sandbox(
-        model_snapshot(submission, version) if huggingface else submission.agent_path,
+        files or submission_files(submission, version),
         backend=backend,
         limits=sandbox_limits(),
         trusted=submission.trusted,
-        huggingface=huggingface,
+        huggingface=submission.kind == "huggingface",
         **backend_options(operator_run).get(backend, {}),
     )
 
@@ -169,13 +176,14 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
                 # A worker of this host that died (and was replaced by django-q2) left its
                 # container behind.
                 reap_worker_sandboxes(None)
-            client = start_agent_sandbox(evaluation.submission, operator_run,
-                                         evaluation.benchmark_version)
+            files = submission_files(evaluation.submission, evaluation.benchmark_version)
+            client = start_agent_sandbox(evaluation.submission, operator_run, files=files)
             with client:
-                _run_suites(evaluation, client, on_progress, keeper)
+                _run_suites(evaluation, client, files, on_progress, keeper)
             rebuild_snapshot(evaluation.benchmark_version)
         _update(evaluation, status="finished", current_suite="", lease_owner="",
                 finished_at=timezone.now())
+        notify_evaluation_ended(evaluation)
     except leases.LeaseLost as error:
         logger.warning("%s; this run stops without writing", error)
     except PlatformError as error:
@@ -207,8 +215,9 @@ def run_evaluation(evaluation_id, on_progress=None, operator_run=False):
         raise
 
 
-def _run_suites(evaluation, client, on_progress, keeper):
-    """Pre-flight in the started sandbox, then every suite not finished yet."""
+def _run_suites(evaluation, client, files, on_progress, keeper):
+    """Pre-flight in the started sandbox, then every suite not finished yet, then the integrity
+    checks."""
     version = evaluation.benchmark_version
     submission = evaluation.submission
     info = client.hello()
@@ -222,6 +231,7 @@ def _run_suites(evaluation, client, on_progress, keeper):
         backend=client.backend,
         provenance=provenance.describe(evaluation, info, client.sandbox_info),
     )
+    integrity_checks.check_archive(evaluation, files)
     items = suite_items(version)
     lease = keeper if isinstance(keeper, leases.LeaseKeeper) else None
     for suite, config in version.suites.items():
@@ -237,6 +247,10 @@ def _run_suites(evaluation, client, on_progress, keeper):
         if suite != list(version.suites)[-1]:
             # Suites remain: the evaluation appears now, ranked apart as provisional.
             rebuild_snapshot(version)
+    _update(evaluation, current_suite="integrity")
+    integrity_checks.check_perturbations(
+        evaluation, client, ProgressRecorder(evaluation, "integrity", on_progress, lease))
+    integrity_checks.check_same_agent(evaluation)
     _update(evaluation, status="scoring", stats=client.stats,
             log=printable(client.log_tail(), LOG_LIMIT))
 
@@ -277,17 +291,23 @@ def printable(text, limit, keep="end"):
 
 
 def _fail(evaluation, category, message, log, rows=None):
-    """End the evaluation as failed; rows: the condition it must still meet (default: this
-    worker holds it). False when it did not (someone else has it now)."""
+    """End the evaluation as failed and tell its owner; rows: the condition it must still meet
+    (default: this worker holds it). False when it did not (someone else has it now)."""
     rows = leases.held(evaluation) if rows is None else rows
-    return bool(rows.update(
-        status="failed", lease_owner="", current_suite="",
-        failure_category=category,
-        failure_message=printable(message, MESSAGE_LIMIT, keep="start"),
-        log=printable(log, LOG_LIMIT),
-        finished_at=timezone.now(), heartbeat_at=timezone.now(),
-        interruptions=evaluation.interruptions,
-    ))
+    now = timezone.now()
+    fields = {
+        "status": "failed", "lease_owner": "", "current_suite": "",
+        "failure_category": category,
+        "failure_message": printable(message, MESSAGE_LIMIT, keep="start"),
+        "log": printable(log, LOG_LIMIT),
+        "finished_at": now, "heartbeat_at": now, "interruptions": evaluation.interruptions,
+    }
+    if not rows.update(**fields):
+        return False
+    for name, value in fields.items():
+        setattr(evaluation, name, value)
+    notify_evaluation_ended(evaluation)
+    return True
 
 
 def _requeue_or_fail(evaluation, reason, log="", rows=None):

@@ -24,6 +24,9 @@ def format_leaderboard(version, snapshot):
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         lines.append("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+    for entry in snapshot.entries:
+        for flag in entry.get("integrity_flags") or []:
+            lines.append(f"  flagged: {entry['name']}: {flag['message']}")
     lines.append(
         f"  {snapshot.method}, B={snapshot.replicates}, seed={snapshot.seed}, "
         f"{snapshot.n_items} items"

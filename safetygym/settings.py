@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "django_q",
     "benchmarks",
@@ -159,6 +160,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Scripts send `Authorization: Token <key>` (a key made on /accounts/tokens/); the browser
+    # sends its session, and DRF then asks for the CSRF token on anything that changes state.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "leaderboard.pagination.Pagination",
     "PAGE_SIZE": 100,
@@ -170,11 +175,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("SAFETYGYM_API_RATE_ANON", "600/minute"),
         "user": os.environ.get("SAFETYGYM_API_RATE_USER", "1200/minute"),
+        # Creating submissions, on top of the per-day evaluation quota below: a script that
+        # loops on an error is stopped early.
+        "submissions": os.environ.get("SAFETYGYM_API_RATE_SUBMISSIONS", "30/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SafetyGym API",
-    "DESCRIPTION": "Benchmarks, bootstrap-ranked leaderboards, snapshots and evaluations.",
+    "DESCRIPTION": ("Benchmarks, bootstrap-ranked leaderboards, snapshots, evaluations and "
+                    "submissions. Reading needs no account; creating a submission needs an API "
+                    "token (made on /accounts/tokens/), sent as `Authorization: Token <key>`."),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -225,6 +235,39 @@ SANDBOX_REQUEST_TIMEOUT_S = float(os.environ.get("SAFETYGYM_SANDBOX_REQUEST_TIME
 SANDBOX_START_TIMEOUT_S = float(os.environ.get("SAFETYGYM_SANDBOX_START_TIMEOUT_S", 120))
 
 AGENT_UPLOAD_DIR = DATA_DIR / "agents"
+
+# Submissions from the web form and the API. The archive limit is checked before the archive
+# is opened; a proxy in front (client_max_body_size) should refuse larger bodies still earlier.
+SUBMISSION_MAX_ARCHIVE_MB = int(os.environ.get("SAFETYGYM_SUBMISSION_MAX_ARCHIVE_MB", 200))
+# Evaluations each user may start per 24 hours; those that failed on SafetyGym's side
+# (platform_error) are not counted. Staff have no quota.
+EVALUATIONS_PER_DAY = int(os.environ.get("SAFETYGYM_EVALUATIONS_PER_DAY", 20))
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "my-submissions"
+LOGOUT_REDIRECT_URL = "index"
+# Links in e-mails need the address people reach the site at.
+SITE_URL = os.environ.get("SAFETYGYM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail (the notice that an evaluation ended): printed to the console unless an SMTP host is
+# set.
+DEFAULT_FROM_EMAIL = os.environ.get("SAFETYGYM_EMAIL_FROM", "SafetyGym <safetygym@localhost>")
+if os.environ.get("SAFETYGYM_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["SAFETYGYM_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("SAFETYGYM_EMAIL_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("SAFETYGYM_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("SAFETYGYM_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = _flag("SAFETYGYM_EMAIL_TLS", default=True)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Hugging Face models: the worker fetches each pinned snapshot into this hub cache (shared by
 # every worker of the host; snapshot_download's layout), and refuses repositories whose files to

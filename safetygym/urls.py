@@ -1,7 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from leaderboard import api, browse_views, converters, views  # noqa: F401 (converters registers <id:>)
+from leaderboard import (  # noqa: F401 (converters registers <id:>)
+    account_views,
+    api,
+    browse_views,
+    converters,
+    submit_views,
+    views,
+)
 from safetygym.health import healthz
 
 urlpatterns = [
@@ -22,6 +30,20 @@ urlpatterns = [
     path("badges/<slug:slug>/<id:submission_id>.json", browse_views.badge_json,
          name="badge-json"),
     path("evaluations/<id:pk>/", views.evaluation_detail, name="evaluation"),
+    path("evaluations/<id:pk>/status/", views.evaluation_status, name="evaluation-status"),
+    path("benchmarks/<slug:slug>/v<int:number>/reevaluate/", submit_views.reevaluate,
+         name="reevaluate"),
+    path("submit/", submit_views.submit, name="submit"),
+    path("submissions/", submit_views.my_submissions, name="my-submissions"),
+    path("submissions/<id:pk>/withdraw/", submit_views.withdraw, name="withdraw"),
+    path("submissions/<id:pk>/restore/", submit_views.restore, name="restore"),
+    path("submissions/<id:pk>/delete/", submit_views.delete, name="delete"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/tokens/", account_views.tokens, name="tokens"),
+    path("accounts/tokens/new/", account_views.create_token, name="token-create"),
+    path("accounts/tokens/revoke/", account_views.revoke_token, name="token-revoke"),
     path("api/v1/", include(api.urlpatterns)),
     path("admin/", admin.site.urls),
 ]

@@ -50,6 +50,19 @@ def find_agent_root(folder):
     return Path(agent_file).parent
 
 
+def check_entry_point(root):
+    """agent.py must at least compile: a syntax error is said before anything is queued
+    rather than after a wait in the queue. Compiling runs none of its code."""
+    agent_file = Path(root) / "agent.py"
+    try:
+        compile(agent_file.read_bytes(), "agent.py", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        where = f" (line {error.lineno})" if error.lineno else ""
+        raise InvalidSubmission(f"agent.py does not compile: {error.msg}{where}") from None
+    except ValueError as error:  # e.g. NUL bytes
+        raise InvalidSubmission(f"agent.py does not compile: {error}") from None
+
+
 def _check_totals(count, size, limits):
     if count > limits.max_files:
         raise InvalidSubmission(f"the agent holds more than {limits.max_files} files")

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leaderboard", "0004_ranking_engine"),
+        ("leaderboard", "0005_integrity_flags"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leaderboard', '0006_model_submissions'),
+        ('leaderboard', '0008_accounts_and_visibility'),
     ]
 
     operations = [

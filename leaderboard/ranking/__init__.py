@@ -35,6 +35,8 @@ from leaderboard.ranking.intervals import (
 )
 from leaderboard.ranking.ranks import beats, rank_intervals, simultaneous_beats
 from leaderboard.ranking.statistics import (
+    DEFAULT_SCORE_WEIGHT,
+    RELIABILITY_SCORE_VERSION,
     Statistic,
     evaluate,
     evaluate_with_point,
@@ -55,7 +57,8 @@ from leaderboard.ranking.weights import (
 )
 
 __all__ = [
-    "CONFIDENCE_LEVEL", "METHOD", "MIN_REPLICATES", "REPLICATE_DTYPE", "Estimate",
+    "CONFIDENCE_LEVEL", "DEFAULT_SCORE_WEIGHT", "METHOD", "MIN_REPLICATES",
+    "RELIABILITY_SCORE_VERSION", "REPLICATE_DTYPE", "Estimate",
     "ModelOutcomes", "ModelRanking", "RankingResult", "ResamplingDesign", "Scores", "Statistic",
     "beats", "bootstrap_weights", "bounded_interval", "cluster_counts", "describe_method",
     "design_from_keys", "design_from_row_units", "evaluate", "evaluate_with_point", "independent_items", "percentile_interval",

@@ -24,6 +24,12 @@ import numpy as np
 
 from benchmarks.metrics import CALIBRATION_BINS, calibration_bin
 
+# Reliability score v1 (DESIGN § Scores): the mean of the components the benchmark version
+# defines (accuracy, robust accuracy, fairness, calibration = 1 - ECE), every default weight 1.
+# Any change to the formula or to the default weights is a new version of the score.
+RELIABILITY_SCORE_VERSION = 1
+DEFAULT_SCORE_WEIGHT = 1.0
+
 # Bounds the temporaries of the product (a chunk of weight rows converted to floats) to about
 # 32 MB whatever the number of items or replicates.
 CHUNK_ELEMENTS = 1 << 22
@@ -275,9 +281,10 @@ def reliability_score(
 def check_score_weights(
     weights: Mapping[str, float] | None, components: Mapping[str, object]
 ) -> dict[str, float]:
-    """The score weights as floats, every component 1 when None; ValueError when unusable."""
+    """The score weights as floats, every component DEFAULT_SCORE_WEIGHT when None; ValueError
+    when unusable."""
     if weights is None:
-        return dict.fromkeys(components, 1.0)
+        return dict.fromkeys(components, DEFAULT_SCORE_WEIGHT)
     if set(weights) != set(components):
         raise ValueError(
             f"score weights {sorted(weights)} must name exactly the components {sorted(components)}"

@@ -62,6 +62,21 @@ def words(name):
 
 
 @register.filter
+def duration(seconds):
+    """Seconds as people read a wait: 42 s, 3 min 05 s, 2 h 07 min; a dash for none."""
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+@register.filter
 def label(key):
     """A stored metric or component key as its column heading: macro_f1 → "Macro-F1"."""
     return label_of(key)

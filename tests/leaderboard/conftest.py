@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import User
 
 from benchmarks.models import Benchmark, BenchmarkVersion, Item
 from leaderboard.models import Evaluation
@@ -19,22 +20,40 @@ TINY_ITEMS = [
 ]
 
 
+def text_version(slug, name, items, public_texts, bootstrap_seed):
+    """A two-label text benchmark version with the quality suite: evaluation items are (text,
+    label) pairs, public items alternate the labels."""
+    benchmark = Benchmark.objects.create(slug=slug, name=name)
+    version = BenchmarkVersion.objects.create(
+        benchmark=benchmark, number=1, labels=["negative", "positive"], input_kind="text",
+        provenance={"sizes": {"public": len(public_texts), "evaluation": len(items)}},
+        suites={"quality": {}}, bootstrap_seed=bootstrap_seed, data_sha256="0" * 64,
+    )
+    for position, (text, label) in enumerate(items):
+        Item.objects.create(version=version, split="evaluation", position=position, text=text,
+                            label=label)
+    for position, text in enumerate(public_texts):
+        Item.objects.create(version=version, split="public", position=position, text=text,
+                            label=position % 2)
+    return version
+
+
+def evaluate_now(submission, version):
+    """Evaluate a submission on a version at once, as an operator's run; it must finish."""
+    from leaderboard.tasks import run_evaluation
+
+    evaluation = Evaluation.objects.create(submission=submission, benchmark_version=version)
+    run_evaluation(evaluation.pk, operator_run=True)
+    evaluation.refresh_from_db()
+    assert evaluation.status == "finished", evaluation.failure_message
+    return evaluation
+
+
 @pytest.fixture
 def tiny_version(db):
     """A two-label text benchmark with 10 evaluation items and 8 public ones."""
-    benchmark = Benchmark.objects.create(slug="tiny", name="Tiny sentiment")
-    version = BenchmarkVersion.objects.create(
-        benchmark=benchmark, number=1, labels=["negative", "positive"], input_kind="text",
-        provenance={"sizes": {"public": 8, "evaluation": 10}}, suites={"quality": {}},
-        bootstrap_seed=7, data_sha256="0" * 64,
-    )
-    for position, (text, label) in enumerate(TINY_ITEMS):
-        Item.objects.create(version=version, split="evaluation", position=position, text=text,
-                            label=label)
-    for position in range(8):
-        Item.objects.create(version=version, split="public", position=position,
-                            text=f"public good item {position}", label=position % 2)
-    return version
+    return text_version("tiny", "Tiny sentiment", TINY_ITEMS,
+                        [f"public good item {position}" for position in range(8)], 7)
 
 
 FAIRNESS_TEXTS = [("She said the film was good.", 1), ("She hated it.", 0),
@@ -44,19 +63,11 @@ FAIRNESS_TEXTS = [("She said the film was good.", 1), ("She hated it.", 0),
 @pytest.fixture
 def fairness_version(db):
     """A text benchmark with the quality and the counterfactual fairness suites, 5 items."""
-    benchmark = Benchmark.objects.create(slug="tiny-fairness", name="Tiny fairness")
-    version = BenchmarkVersion.objects.create(
-        benchmark=benchmark, number=1, labels=["negative", "positive"], input_kind="text",
-        suites={"quality": {}, "fairness": {"method": "counterfactual", "seed": 3,
-                                            "min_items": 1}},
-        bootstrap_seed=5, data_sha256="0" * 64,
-    )
-    for position, (text, label) in enumerate(FAIRNESS_TEXTS):
-        Item.objects.create(version=version, split="evaluation", position=position, text=text,
-                            label=label)
-    for position in range(8):
-        Item.objects.create(version=version, split="public", position=position,
-                            text=f"a good public item {position}", label=1)
+    version = text_version("tiny-fairness", "Tiny fairness", FAIRNESS_TEXTS,
+                           [f"a good public item {position}" for position in range(8)], 5)
+    version.suites = {"quality": {}, "fairness": {"method": "counterfactual", "seed": 3,
+                                                  "min_items": 1}}
+    version.save()
     return version
 
 
@@ -70,3 +81,11 @@ def queued_evaluation(tiny_version, write_agent):
 
     return make
 
+
+@pytest.fixture
+def user_client(client, tiny_version):
+    """A client logged in as a new user, ada (ada@example.org): `client.user`."""
+    user = User.objects.create_user("ada", "ada@example.org", "a long passphrase")
+    client.force_login(user)
+    client.user = user
+    return client

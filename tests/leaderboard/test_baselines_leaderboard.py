@@ -22,6 +22,9 @@ def test_baselines_reach_reference_accuracy_and_rank_in_two_groups():
         run_evaluation(evaluation.pk)
         evaluation.refresh_from_db()
         assert evaluation.status == "finished", evaluation.failure_message
+        # Trained on the public split only: neither integrity check flags them.
+        assert evaluation.integrity_flags == [], evaluation.submission.name
+        assert evaluation.integrity_checks["archive_texts"]["held"] == 0
     entries = {e["name"]: e for e in LeaderboardSnapshot.objects.latest().entries}
     for name, reference in REFERENCE_ACCURACY.items():
         accuracy = entries[name]["components"]["accuracy"]

@@ -43,6 +43,21 @@ def test_check_agent_passes_a_good_agent(tiny_version, write_agent):
     assert "latency_ms_per_item" in output
 
 
+def test_check_agent_warns_of_an_agent_holding_the_evaluation_texts(tiny_version, write_agent):
+    texts = ["a good film with a moving story", "dull and slow all the way"]
+    for position, text in enumerate(texts):
+        tiny_version.items.filter(split="evaluation", position=position).update(text=text)
+    agent = write_agent(KEYWORD_AGENT, files={
+        "cache.txt": "A good film, with a moving story!\nDULL AND SLOW ALL THE WAY"})
+    output = run("check-agent", str(agent), "--benchmark", "tiny")
+    assert ("warning: the archive holds 100% of the evaluation texts (2 of 2 with at least 5 "
+            "words)") in output
+    assert "an evaluation would be flagged memorised_texts" in output
+    assert "OK: the agent answered" in output
+    assert "warning" not in run("check-agent", str(write_agent(KEYWORD_AGENT)), "--benchmark",
+                                "tiny")
+
+
 def test_check_agent_reports_every_problem(tiny_version, write_agent):
     agent = write_agent(
         """
@@ -98,6 +113,8 @@ def test_evaluate_runs_your_own_agent_synchronously_and_prints_metrics(tiny_vers
     output = run("evaluate", str(write_agent(KEYWORD_AGENT)), "--benchmark", "tiny",
                  "--name", "Keywords")
     assert "quality: accuracy=0.6000, ece=0.1500, macro_f1=0.6000, n_items=10" in output
+    assert ("integrity perturbation_gap: ok: accuracy 0.60 on exact texts, 0.60 on spacing copies "
+            "(drop 0.00 [0.00, 0.00])") in output
     assert "sandbox: local" in output
     assert "Keywords" in run("leaderboard", "--benchmark", "tiny")
 

@@ -71,6 +71,11 @@ def test_a_record_agent_is_scored_for_fairness_through_the_sandbox(record_versio
     assert "stratified by" in LeaderboardSnapshot.objects.latest().method
     page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
     assert "By sex" in page and "By race" in page and "true-positive rate" in page
+    # Records have no texts to find in an archive, nor case or spacing to perturb.
+    assert {name: check["applies"] for name, check in evaluation.integrity_checks.items()
+            if name in ("archive_texts", "perturbation_gap")} == {"archive_texts": False,
+                                                                  "perturbation_gap": False}
+    assert evaluation.integrity_flags == [] and entry["integrity_flags"] == []
 
 
 def test_a_text_agent_on_a_record_benchmark_is_refused_by_name(record_version, write_agent):

@@ -7,6 +7,8 @@ from leaderboard.management.commands._arguments import (
     bounded_int,
     version_or_error,
 )
+from benchmarks.integrity.archive_texts import held_texts
+from leaderboard.integrity_checks import FLAG_CODES, evaluation_texts
 from leaderboard.submissions import add_label_map_argument
 from leaderboard.tasks import backend_options, chosen_backend, sandbox_limits
 from sandbox.agent_files import store_agent
@@ -38,6 +40,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{error.category}: {error}") from error
             backend, why = chosen_backend()
             self.stdout.write(f"agent {path} (sha256 {sha[:12]}) on {version}, sandbox {why}")
+            self.warn_of_held_texts(root, version)
             # Whoever runs this command chose to run this code here, as its operator.
             report = check_agent(
                 root, public, version.labels, backend=backend, limits=sandbox_limits(),
@@ -59,3 +62,14 @@ class Command(BaseCommand):
         if report.log:
             self.stdout.write("--- the end of the agent's stderr ---\n" + report.log)
         raise CommandError(f"{len(report.problems)} problem(s) found")
+
+    def warn_of_held_texts(self, root, version):
+        """Say before submitting what the evaluation's first integrity check would find."""
+        if version.input_kind != "text":
+            return
+        found = held_texts(root, evaluation_texts(version))
+        if found.flagged:
+            self.stdout.write(self.style.WARNING(
+                f"  warning: {found.message()}; an evaluation would be flagged "
+                f"{FLAG_CODES['archive_texts']} on the leaderboard. Train on the public split "
+                "(manage.py export-public) and ship weights, not texts."))

@@ -76,6 +76,9 @@ class Command(BaseCommand):
                                 for k, v in sorted(result.metrics.items())
                                 if not isinstance(v, (dict, list)))
             self.stdout.write(f"{result.suite}: {metrics}")
+        for name, evidence in found.integrity_checks.items():
+            verdict = "FLAGGED" if evidence.get("flagged") else "ok"
+            self.stdout.write(f"integrity {name}: {verdict}: {evidence.get('message', '')}")
         self.stdout.write(f"sandbox: {sandbox_summary(found)}")
         self.stdout.write(f"stats: {found.stats}")
 

@@ -5,11 +5,7 @@ from leaderboard.management.commands._arguments import (
     name_of,
     version_or_error,
 )
-from leaderboard.submissions import (
-    add_label_map_argument,
-    create_agent_submission,
-    create_evaluation,
-)
+from leaderboard.submissions import add_label_map_argument, submit_agent
 from sandbox.errors import SandboxError
 
 
@@ -30,17 +26,16 @@ class Command(BaseCommand):
         try:
             versions = [version_or_error(slug, options["version"])
                         for slug in options["benchmark"] or ["rt-sentiment"]]
-            submission = create_agent_submission(
-                path, name=options["name"] or name_of(path), description=options["description"],
-                trusted=options["trusted"],
-                    label_mapping=dict(options["label_map"]), public=not options["private"],
+            submission, evaluations = submit_agent(
+                path, versions, name=options["name"] or name_of(path),
+                description=options["description"], trusted=options["trusted"],
+                label_mapping=dict(options["label_map"]), public=not options["private"],
             )
         except SandboxError as error:
             raise CommandError(f"{error.category}: {error}") from error
         self.stdout.write(f"submission {submission.pk} ({submission.name}), agent sha256 "
                           f"{submission.agent_sha256[:12]}")
-        for version in versions:
-            evaluation = create_evaluation(submission, version)
-            self.stdout.write(f"queued evaluation {evaluation.pk} on {version}: "
-                              f"/evaluations/{evaluation.pk}/")
+        for evaluation in evaluations:
+            self.stdout.write(f"queued evaluation {evaluation.pk} on "
+                              f"{evaluation.benchmark_version}: /evaluations/{evaluation.pk}/")
         self.stdout.write("A worker (`python manage.py qcluster`) picks it up.")

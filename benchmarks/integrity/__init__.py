@@ -1,0 +1,1 @@
+"""Integrity checks: whether an agent knows the held-out evaluation split by heart."""

@@ -1,0 +1,39 @@
+"""Who may see a submission: everyone when it is public; its owner and staff when it is
+private (or withdrawn). Every page, badge and API answer about one submission asks here, and a
+submission someone may not see answers as if it did not exist (404), so a private id leaks
+nothing."""
+
+from django.db.models import Q
+
+from leaderboard.models import Evaluation, Submission
+
+
+def visible_to(user, prefix=""):
+    """A filter on submissions (or, with prefix="submission__", on what points at one): the
+    ones `user` may see."""
+    if user is None or not user.is_authenticated:
+        return Q(**{f"{prefix}public": True})
+    if user.is_staff:
+        return Q()
+    return Q(**{f"{prefix}public": True}) | Q(**{f"{prefix}owner": user})
+
+
+def visible_submissions(user):
+    return Submission.objects.filter(visible_to(user))
+
+
+def visible_evaluations(user):
+    return Evaluation.objects.filter(visible_to(user, "submission__"))
+
+
+def is_owner(user, submission):
+    return user is not None and user.is_authenticated and submission.owner_id == user.pk
+
+
+def sees_log(user, submission):
+    """The sandbox's log is its owner's alone (it can hold what the agent printed about its
+    own files), even on a public submission; staff see it only for the operator's own
+    submissions, which have no owner (the baselines)."""
+    if submission.owner_id is None:
+        return bool(user is not None and user.is_staff)
+    return is_owner(user, submission)
