@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_ADDR ?= 127.0.0.1:8000
 # pip's notes about unused local package folders are noise here.
+# Every target here runs on a developer's machine: the demo's settings (a secret key generated
+# into var/); a deployment sets SECRET_KEY instead (docs/deploy.md).
+export SAFETYGYM_DEMO = 1
 QUIET_PIP := 2>&1 | { grep -v '^WARNING: Location' || true; }
 
 .PHONY: install demo test test-fast baselines clean runner-venv runner-image sandbox
@@ -50,6 +53,13 @@ bench: install
 .PHONY: web-bench
 web-bench: install
 	$(PY) -m leaderboard.web_bench $(WEB_BENCH_OPTIONS)
+
+# 200 evaluations of the VADER baseline queued at once, 2 workers: none lost or repeated, and
+# throughput and queue latency (docs/benchmarks.md); several minutes. Options go in
+# LOAD_BENCH_OPTIONS, e.g. "--database-url postgres://…/empty --broker-url redis://…".
+.PHONY: load-bench
+load-bench: install sandbox
+	$(PY) -m leaderboard.load_bench $(LOAD_BENCH_OPTIONS)
 
 # The sandbox's packages (sandbox/image/requirements.txt) in var/runner/venv, and the runner
 # image built from it without a registry. Both are skipped when already up to date.

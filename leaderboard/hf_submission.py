@@ -71,7 +71,7 @@ def create_model_submission(model, *, versions, revision=None, name=None, descri
         raise InvalidSubmission("Choose at least one benchmark to evaluate the model on.")
     label_mapping = dict(label_mapping or {})
     resolved = prepare_model(model, revision, versions=versions, label_mapping=label_mapping)
-    name = (name or resolved.model_id).strip()
+    name = (name or "").strip() or resolved.model_id
     if len(name) > NAME_MAX:
         raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
     submission = Submission.objects.create(

@@ -96,7 +96,17 @@ class Evaluation(models.Model):
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its worker last renewed its lease."
+    )
+    lease_owner = models.CharField(
+        max_length=255, blank=True,
+        help_text="The worker (host:pid) that holds the evaluation while it runs; empty otherwise.",
+    )
+    interruptions = models.JSONField(
+        default=list, blank=True,
+        help_text="Each run the platform lost: {run, worker, at, reason} (never the submission's fault).",
+    )
 
     class Meta:
         ordering = ["-queued_at"]
@@ -107,6 +117,13 @@ class Evaluation(models.Model):
     @property
     def is_active(self):
         return self.status in self.ACTIVE
+
+    @property
+    def charged_to_submitter(self):
+        """Whether this evaluation counts against its submitter: a platform failure never does."""
+        return self.status == "finished" or (
+            self.status == "failed" and self.failure_category != "platform_error"
+        )
 
     def progress_fraction(self):
         """Share of all suites' work done, from 0 to 1."""

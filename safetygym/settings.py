@@ -1,15 +1,21 @@
-"""Settings, read from the environment.
+"""Settings, read from the environment (docs/deploy.md lists every variable).
 
 With no environment at all this is the embedded default: SQLite and the django-q2 ORM broker in
-``var/`` under the project folder. ``DATABASE_URL`` switches to PostgreSQL (psycopg 3).
+``var/`` under the project folder. ``DATABASE_URL`` switches to PostgreSQL (psycopg 3),
+``SAFETYGYM_BROKER_URL`` the queue to Redis and ``SAFETYGYM_CACHE_URL`` the cache to Redis.
+
+Outside the demo and the tests (``SAFETYGYM_DEMO=1``, set by ``make demo``), ``SECRET_KEY`` is
+required: a key generated on one machine would differ between the web servers of a deployment.
 """
 
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SAFETYGYM_DATA_DIR", BASE_DIR / "var"))
@@ -22,10 +28,28 @@ def _flag(name, default=False):
     return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name, default=""):
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+if sys.argv[1:2] == ["demo"]:
+    # `manage.py demo` is the demo, and so is the worker it starts (which inherits this).
+    os.environ.setdefault("SAFETYGYM_DEMO", "1")
+# The tests run in the demo's mode; pytest imports these settings before any test runs.
+DEMO = _flag("SAFETYGYM_DEMO") or "pytest" in sys.modules
+
+
 def _secret_key():
-    """The environment's key, or one generated once per installation and kept in DATA_DIR."""
+    """The environment's key; in the demo only, one generated once and kept in DATA_DIR."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
+    if not DEMO:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value, the same on every web server "
+            "and worker (e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set SAFETYGYM_DEMO=1 for a local demo, which keeps a generated key in "
+            f"{DATA_DIR}."
+        )
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
@@ -35,7 +59,17 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 DEBUG = _flag("DJANGO_DEBUG")
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS")
+# Behind a TLS-terminating proxy: cookies only over HTTPS, and the proxy's header says whether a
+# request came over HTTPS (only set this where the proxy overwrites that header).
+SECURE_COOKIES = _flag("SAFETYGYM_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+if _flag("SAFETYGYM_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _flag("SAFETYGYM_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("SAFETYGYM_HSTS_SECONDS", 0))
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +89,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process, compressed and cached for a year by name.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,6 +121,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'safetygym.sqlite3'}"),
         conn_max_age=60,
+        # A connection kept open across requests is checked first (the server may have restarted).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -101,7 +139,24 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("SAFETYGYM_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Production serves what `manage.py collectstatic` gathered, under hashed names; the demo and
+# the tests serve the apps' files as they are, with no collect step.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEMO
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEMO
+if DEMO:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # else whitenoise warns that it is missing
+
+# The page cache, the API throttles and the in-process snapshots' keys: per process by default,
+# shared by every web process of a deployment with SAFETYGYM_CACHE_URL=redis://….
+CACHE_URL = os.environ.get("SAFETYGYM_CACHE_URL", "")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                      "LOCATION": CACHE_URL, "KEY_PREFIX": "safetygym"} if CACHE_URL
+          else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -137,10 +192,23 @@ SPECTACULAR_SETTINGS = {
 
 # The evaluation runs inside the task, and its own time limit is enforced by the sandbox; the
 # task timeout sits above it and `retry` above that, or django-q2 would start a long task twice.
+# Neither is what recovers a killed worker's evaluation: the evaluation's lease is (below).
 EVALUATION_TIME_LIMIT_S = int(os.environ.get("SAFETYGYM_EVALUATION_TIME_LIMIT_S", 3 * 3600))
+# A running evaluation's lease: its worker renews it every third of this; the watchdog requeues
+# the evaluations whose lease is older than this (their worker died or lost the database).
+EVALUATION_LEASE_S = float(os.environ.get("SAFETYGYM_EVALUATION_LEASE_S", 90))
+# Who holds a lease: this host and process (the worker's pid is added when it takes one).
+WORKER_HOST = os.environ.get("SAFETYGYM_WORKER_NAME") or socket.gethostname()
+# The queue: django-q2's ORM broker in the database by default; Redis with a redis:// URL.
+BROKER_URL = os.environ.get("SAFETYGYM_BROKER_URL", "")
+if BROKER_URL and not BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"SAFETYGYM_BROKER_URL={BROKER_URL!r} is not a Redis URL (redis://host:6379/0, "
+        "rediss://… or unix://…); leave it unset for the database's own queue."
+    )
 Q_CLUSTER = {
-    "name": "safetygym",
-    "orm": "default",
+    "name": os.environ.get("SAFETYGYM_QUEUE_NAME", "safetygym"),
+    **({"redis": BROKER_URL} if BROKER_URL else {"orm": "default"}),
     "workers": int(os.environ.get("SAFETYGYM_WORKERS", 1)),
     "timeout": EVALUATION_TIME_LIMIT_S + 600,
     "retry": EVALUATION_TIME_LIMIT_S + 1200,

@@ -10,8 +10,10 @@ from leaderboard import (  # noqa: F401 (converters registers <id:>)
     submit_views,
     views,
 )
+from safetygym.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", views.index, name="index"),
     path("benchmarks/<slug:slug>/", browse_views.benchmark, name="benchmark"),
     path("benchmarks/<slug:slug>/v<int:number>/", browse_views.leaderboard, name="leaderboard"),

@@ -213,6 +213,14 @@ class ModelClient:
         code = self.transport.wait_exit(timeout=2.0)
         if self.transport.memory_exceeded():
             return self._memory_error(doing, ", and was stopped")
+        # The backend may know that the process was ended from outside (the engine went away or
+        # stopped it): the platform's fault, not the model's.
+        outside = getattr(self.transport, "outside_cause", lambda: None)()
+        if outside:
+            return PlatformError(
+                f"The sandbox was lost while {doing}: {outside}. This is not the submission's "
+                "fault; the evaluation is run again.", self.log_tail()
+            )
         if code is None:
             cause = "closed its output stream"
         elif code < 0:

@@ -49,9 +49,17 @@ class InvalidSubmission(SandboxError):
 
 
 class PlatformError(SandboxError):
-    """Our fault, not the submitter's: never charged to a quota, requeued automatically."""
+    """Our fault, not the submitter's: never charged to a quota, requeued automatically.
+
+    retryable=False: running it again cannot help (e.g. the stored agent no longer matches its
+    hash), so the evaluation fails at once instead.
+    """
 
     category = "platform_error"
+
+    def __init__(self, message, log="", *, retryable=True):
+        super().__init__(message, log)
+        self.retryable = retryable
 
 
 CATEGORIES = {

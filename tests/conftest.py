@@ -3,6 +3,8 @@ import textwrap
 
 import pytest
 
+# Commands the tests start (a worker, gunicorn) run in the demo's mode too: a generated key.
+os.environ.setdefault("SAFETYGYM_DEMO", "1")
 # No test reaches the Hugging Face hub: models come from hub-cache folders the tests make.
 # Without it a cached load retries the network for ~70 s.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -76,6 +78,50 @@ def skip_unless_backend_runs(name):
     pytest.skip(f"the {name} backend cannot run here: {reason}")
 
 
+def subprocess_database_url():
+    """The URL of the test database the tests write to, for a process a test starts."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db["USER"] or "postgres"
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def service_answers(name):
+    """(answers, why not): postgresql is the tests' database, redis the queue's broker."""
+    from django.conf import settings
+    from django.db import connection
+
+    if name == "postgresql":
+        if connection.vendor != "postgresql":
+            return False, f"the tests' database is {connection.vendor} (set DATABASE_URL)"
+        return True, ""
+    if name == "redis":
+        if not settings.BROKER_URL:
+            return False, "the queue's broker is the database (set SAFETYGYM_BROKER_URL)"
+        from django_q.brokers import get_broker
+
+        try:
+            get_broker().ping()
+        except Exception as error:  # whatever the client raises, the service is not there
+            return False, f"Redis at {settings.BROKER_URL} does not answer: {error}"
+        return True, ""
+    raise ValueError(f"unknown service {name!r}")
+
+
+def require_service(name):
+    """Skip a test that needs PostgreSQL or Redis where the run does not use it, with the
+    reason; where SAFETYGYM_REQUIRE_SERVICES lists it (CI does) the test fails instead."""
+    answers, reason = service_answers(name)
+    if answers:
+        return
+    if name in os.environ.get("SAFETYGYM_REQUIRE_SERVICES", "").split(","):
+        pytest.fail(f"{name} is required here but not used: {reason}")
+    pytest.skip(f"needs {name}: {reason}")
+
+
 @pytest.fixture(autouse=True)
 def _pages_are_rendered_afresh(settings):
     """Tests see each change at once; tests/leaderboard/test_page_cache.py turns it back on."""
@@ -95,3 +141,15 @@ def _empty_cache():
     yield
     cache.clear()
     entries_by.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue():
+    """A Redis queue outlives the test database: a task left by an earlier test would name an
+    evaluation id that this test's database may reuse."""
+    from django.conf import settings
+
+    if settings.BROKER_URL:
+        from django_q.brokers import get_broker
+
+        get_broker().purge_queue()

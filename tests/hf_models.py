@@ -17,9 +17,10 @@ MAX_POSITIONS = 16  # a long input must be cut to this, or the position embeddin
 
 
 def write_tiny_classifier(folder, *, id2label=None, num_labels=2, probabilities=None,
-                          safetensors=True, config_extra=None):
+                          safetensors=True, config_extra=None, constant=True):
     """A BertForSequenceClassification with `id2label` (None: transformers' LABEL_n names) that
-    gives every input `probabilities` (default: 0.25, 0.75, …). Returns the folder."""
+    gives every input `probabilities` (default: 0.25, 0.75, …), or with constant=False its
+    seeded random head (probabilities that depend on the text). Returns the folder."""
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
@@ -38,7 +39,8 @@ def write_tiny_classifier(folder, *, id2label=None, num_labels=2, probabilities=
     count = config.num_labels
     probabilities = probabilities or ([0.25, 0.75] if count == 2 else [1 / count] * count)
     with torch.no_grad():
-        model.classifier.weight.zero_()
+        if constant:
+            model.classifier.weight.zero_()
         model.classifier.bias.copy_(torch.tensor([math.log(p) for p in probabilities]))
     model.save_pretrained(folder, safe_serialization=safetensors)
     tokenizer.save_pretrained(folder)

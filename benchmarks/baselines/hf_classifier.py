@@ -58,21 +58,26 @@ def assemble(head=None):
     """(model, tokenizer): the encoder, the mean-pooling layer, the pooler and the classifier
     (head: (coef, intercept) of P(fresh); None: zeros, for fitting the head)."""
     import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, BertModel
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-    encoder = BertModel.from_pretrained(encoder_dir(), add_pooling_layer=False)
-    settings = encoder.config.to_dict()
+    settings = json.loads((encoder_dir() / "config.json").read_text())
     for key in ("_name_or_path", "architectures", "transformers_version", "torch_dtype", "dtype",
                 "gradient_checkpointing", "id2label", "label2id", "num_labels"):
         settings.pop(key, None)
-    config = BertConfig(**{**settings, "num_hidden_layers": encoder.config.num_hidden_layers + 1},
+    encoder_layers = settings["num_hidden_layers"]
+    config = BertConfig(**{**settings, "num_hidden_layers": encoder_layers + 1},
                         id2label=dict(enumerate(LABELS)),
                         label2id={label: index for index, label in enumerate(LABELS)},
                         architectures=["BertForSequenceClassification"])
     torch.manual_seed(0)  # every weight is set below; the seed only makes that certain
     model = BertForSequenceClassification(config)
-    missing, unexpected = model.bert.load_state_dict(encoder.state_dict(), strict=False)
-    mean_layer = f"encoder.layer.{encoder.config.num_hidden_layers}."
+    # The encoder's own weights, without its pretraining pooler (replaced below) and the
+    # position-id buffer older transformers saved (rebuilt by the model itself).
+    encoder = {name: weight for name, weight in load_file(encoder_dir() / "model.safetensors").items()
+               if not name.startswith("pooler.") and name != "embeddings.position_ids"}
+    missing, unexpected = model.bert.load_state_dict(encoder, strict=False)
+    mean_layer = f"encoder.layer.{encoder_layers}."
     if unexpected or any(not name.startswith((mean_layer, "pooler.")) for name in missing):
         raise AssertionError(f"encoder weights do not fit: {missing} {unexpected}")
     hidden = config.hidden_size

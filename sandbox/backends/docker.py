@@ -97,6 +97,8 @@ def start(
     mounted, inside = model_mount(agent_dir, huggingface)
     started_at = time.monotonic()
     engine = _connect()
+    for name in remove_unremoved(engine):
+        logger.warning("Removed sandbox container %s, left when the engine was away", name)
     try:
         container = engine.containers.create(
             image,
@@ -429,6 +431,35 @@ class DockerTransport:
     def describe(self):
         return dict(self._description)
 
+    def outside_cause(self):
+        """Why the runner's stream ended when the model did not end it, else None: the engine
+        stopped answering, the container was removed, or the engine was told to stop or kill
+        it (an engine shutting down stops its containers; so does `docker stop`). The engine
+        records a `kill` event only for a kill it was asked for, never for a process that
+        killed itself, so an agent cannot pass its own crash off as the platform's. An engine
+        that crashed and came back within the second this takes has forgotten its events (it
+        keeps them in memory), and its kill of the container then reads as the model's crash
+        (docs/deploy.md)."""
+        try:
+            self.engine.api.inspect_container(self.container.id)
+            events = self.engine.api.events(
+                since=self._created_at - 1, until=int(time.time()) + 1,
+                filters={"container": self.container.id, "event": "kill"}, decode=True,
+            )
+            try:
+                killed = next(iter(events), None)
+            finally:
+                events.close()
+        except NotFound:
+            return "its container was removed from outside (by an operator or the engine)"
+        except (DockerException, requests.RequestException) as error:
+            return f"the Docker engine stopped answering ({_cause(error)})"
+        if killed is not None:
+            signal_number = killed.get("Actor", {}).get("Attributes", {}).get("signal", "?")
+            return ("the Docker engine stopped its container (signal "
+                    f"{signal_number}: an engine restart, `docker stop` or `docker kill`)")
+        return None
+
     def kill(self):
         try:
             self.container.kill()
@@ -525,22 +556,45 @@ def _connect():
         ) from error
 
 
+# Containers this process could not remove (the engine was away): removed at its next start(),
+# since the reapers leave a live owner's containers alone.
+_unremoved = {}
+
+
 def _remove(container):
     """Force-remove (kill first if it runs); True once it is gone."""
     try:
         container.remove(force=True)
+        _unremoved.pop(container.id, None)
         return True
     except NotFound:
+        _unremoved.pop(container.id, None)
         return True
     except (DockerException, requests.RequestException) as error:
         if "already in progress" in str(error):
             return _gone(container)  # someone else (another worker's reaper) is removing it
         logger.warning(
-            "Could not remove sandbox container %s (reap_containers() will): %s",
+            "Could not remove sandbox container %s (retried at the next start): %s",
             container.name,
             _cause(error),
         )
+        _unremoved[container.id] = container.name
         return False
+
+
+def remove_unremoved(engine):
+    """Remove what this process could not remove before; returns the names removed."""
+    removed = []
+    for container_id, name in list(_unremoved.items()):
+        try:
+            engine.containers.get(container_id).remove(force=True)
+        except NotFound:
+            pass
+        except (DockerException, requests.RequestException):
+            continue  # still not possible: next time
+        _unremoved.pop(container_id, None)
+        removed.append(name)
+    return removed
 
 
 def _gone(container, timeout=10):

@@ -69,7 +69,8 @@ def start(agent_dir, *, limits, trusted, allow_untrusted=False, env=None, huggin
             "This server runs agents on the local backend, which has no isolation, so it only "
             "runs trusted (operator-owned) agents. The operator must run uploads in the docker or "
             "bwrap backend (SAFETYGYM_SANDBOX), or allow them on the local backend for "
-            "development (SAFETYGYM_ALLOW_UNTRUSTED_LOCAL=1)."
+            "development (SAFETYGYM_ALLOW_UNTRUSTED_LOCAL=1).",
+            retryable=False,  # the configuration, not a passing fault
         )
     agent_dir = Path(agent_dir).resolve()
     if not agent_dir.is_dir():

@@ -187,7 +187,10 @@ class HuggingFaceModel:
     """A model snapshot served like an agent: `labels`, `input_kind`, `predict`."""
 
     input_kind = "text"
-    BATCH_SIZE = 16
+    # One input at a time: batched, each input is padded to the longest of its batch, which
+    # moves its probabilities by ~1e-6 (float32), so the same text would score differently
+    # beside other texts and fail the consistency re-check. On CPU a batch saves little.
+    BATCH_SIZE = 1
 
     def __init__(self, model_dir):
         # Imported here: agents that never use transformers do not pay its start-up.

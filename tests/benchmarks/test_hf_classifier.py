@@ -46,3 +46,21 @@ def test_the_added_layer_gives_the_layer_norm_of_the_mean_token_state():
     mean = (encoder_states * mask).sum(1) / mask.sum(1)
     expected = torch.nn.functional.layer_norm(mean, (mean.shape[-1],), eps=1e-12)
     np.testing.assert_allclose(output.last_hidden_state[:, 0], expected, atol=5e-3)
+
+
+def test_served_in_the_sandbox_a_text_scores_the_same_alone_and_beside_longer_ones(tmp_path):
+    # Batched, padding to a longer neighbour moved a probability by ~1e-6 and failed the
+    # quality suite's consistency re-check; the runner scores one text at a time.
+    from sandbox.backends import start_sandbox
+    from sandbox.hf_hub import fetch_snapshot, resolve
+
+    cache = tmp_path / "hub"
+    hf_classifier.place_in_hub_cache(cache)
+    snapshot = fetch_snapshot(resolve(hf_classifier.MODEL_ID, "main", cache), cache)
+    texts = ["a moving, generous film", "dull", "the plot drags " * 40]
+    with start_sandbox(snapshot, backend="local", trusted=True, huggingface=True) as client:
+        client.use_labels(["rotten", "fresh"])
+        together = client.predict_proba(texts)
+        alone = [client.predict_proba([text])[0] for text in texts]
+    assert np.array_equal(together, np.array(alone))
+    assert together[0, 1] > 0.5 > together[1, 1]  # fresh, then rotten

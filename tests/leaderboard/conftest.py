@@ -56,6 +56,21 @@ def tiny_version(db):
                         [f"public good item {position}" for position in range(8)], 7)
 
 
+FAIRNESS_TEXTS = [("She said the film was good.", 1), ("She hated it.", 0),
+                  ("Greg thought it was good.", 1), ("Boring.", 0), ("A good film from France.", 1)]
+
+
+@pytest.fixture
+def fairness_version(db):
+    """A text benchmark with the quality and the counterfactual fairness suites, 5 items."""
+    version = text_version("tiny-fairness", "Tiny fairness", FAIRNESS_TEXTS,
+                           [f"a good public item {position}" for position in range(8)], 5)
+    version.suites = {"quality": {}, "fairness": {"method": "counterfactual", "seed": 3,
+                                                  "min_items": 1}}
+    version.save()
+    return version
+
+
 @pytest.fixture
 def queued_evaluation(tiny_version, write_agent):
     """An evaluation of an agent (from its agent.py source) on the tiny benchmark, queued."""

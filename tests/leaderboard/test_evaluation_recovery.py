@@ -47,17 +47,35 @@ def test_an_evaluation_whose_worker_keeps_dying_fails_with_the_reason(queued_eva
     evaluation.refresh_from_db()
     assert (evaluation.status, evaluation.failure_category) == ("failed", "platform_error")
     assert f"each of {MAX_RUNS} runs" in evaluation.failure_message
+    assert "stopped renewing its lease" in evaluation.failure_message
+    assert not evaluation.charged_to_submitter
 
 
-def test_an_interrupted_evaluation_says_so(queued_evaluation, monkeypatch):
-    evaluation = queued_evaluation(KEYWORD_AGENT)
-
+def interrupt_at_preflight(monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("leaderboard.tasks.preflight", interrupt)
+
+
+def test_a_stopped_worker_queues_its_evaluation_again_with_the_reason(queued_evaluation,
+                                                                      monkeypatch):
+    evaluation = queued_evaluation(KEYWORD_AGENT)
+    interrupt_at_preflight(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         run_evaluation(evaluation.pk)
+    evaluation.refresh_from_db()
+    assert (evaluation.status, evaluation.lease_owner, evaluation.runs) == ("queued", "", 1)
+    [interruption] = evaluation.interruptions
+    assert interruption["run"] == 1 and "interrupted" in interruption["reason"]
+    assert not evaluation.charged_to_submitter
+
+
+def test_an_interrupted_operator_run_says_so(queued_evaluation, monkeypatch):
+    evaluation = queued_evaluation(KEYWORD_AGENT)
+    interrupt_at_preflight(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        run_evaluation(evaluation.pk, operator_run=True)
     evaluation.refresh_from_db()
     assert (evaluation.status, evaluation.failure_category) == ("failed", "platform_error")
     assert "interrupted" in evaluation.failure_message
@@ -106,5 +124,7 @@ def test_an_agent_that_rewrote_its_stored_files_is_not_run_again(queued_evaluati
         f.write("\n# changed after submission\n")
     run_evaluation(evaluation.pk)
     evaluation.refresh_from_db()
-    assert evaluation.failure_category == "platform_error"
+    # A rerun would find the same files: it fails at once, not after MAX_RUNS runs.
+    assert (evaluation.status, evaluation.runs, evaluation.failure_category) == (
+        "failed", 1, "platform_error")
     assert "no longer match" in evaluation.failure_message

@@ -3,7 +3,6 @@ the leaderboard, and the flips and group rates on the evaluation page."""
 
 import pytest
 
-from benchmarks.models import Benchmark, BenchmarkVersion, Item
 from leaderboard.models import Evaluation, LeaderboardSnapshot
 from leaderboard.submissions import create_agent_submission
 from leaderboard.tasks import run_evaluation
@@ -22,28 +21,6 @@ def predict(inputs):
             rows.append([0.2, 0.8] if "good" in text else [0.8, 0.2])
     return rows
 """
-
-TEXTS = [("She said the film was good.", 1), ("She hated it.", 0),
-         ("Greg thought it was good.", 1), ("Boring.", 0), ("A good film from France.", 1)]
-
-
-@pytest.fixture
-def fairness_version(db):
-    benchmark = Benchmark.objects.create(slug="tiny-fairness", name="Tiny fairness")
-    version = BenchmarkVersion.objects.create(
-        benchmark=benchmark, number=1, labels=["negative", "positive"], input_kind="text",
-        suites={"quality": {}, "fairness": {"method": "counterfactual", "seed": 3,
-                                            "min_items": 1}},
-        bootstrap_seed=5, data_sha256="0" * 64,
-    )
-    for position, (text, label) in enumerate(TEXTS):
-        Item.objects.create(version=version, split="evaluation", position=position, text=text,
-                            label=label)
-    for position in range(8):
-        Item.objects.create(version=version, split="public", position=position,
-                            text=f"a good public item {position}", label=1)
-    return version
-
 
 def test_consistency_is_the_fairness_component_and_the_flip_is_shown(fairness_version,
                                                                      write_agent, client):

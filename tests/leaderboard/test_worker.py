@@ -9,24 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from leaderboard.models import Evaluation
 from leaderboard.tasks import queue_evaluation
-from tests.conftest import KEYWORD_AGENT
+from tests.conftest import KEYWORD_AGENT, subprocess_database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url():
-    """The URL of the test database this test writes to, for the worker process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db["USER"] or "postgres"
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def wait_until_done(evaluations, seconds):
@@ -47,7 +37,7 @@ def test_worker_finishes_the_next_evaluation_after_a_crashing_one(queued_evaluat
     good = queued_evaluation(KEYWORD_AGENT, name="good")
     queue_evaluation(crashing)
     queue_evaluation(good)
-    env = {**os.environ, "DATABASE_URL": database_url()}
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url()}
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "qcluster"], env=env, cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
@@ -55,7 +45,7 @@ def test_worker_finishes_the_next_evaluation_after_a_crashing_one(queued_evaluat
     try:
         wait_until_done([crashing, good], seconds=90)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
+        os.killpg(worker.pid, signal.SIGINT)  # as from a terminal: quick; a group SIGTERM can hang it
         try:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
