@@ -4,6 +4,9 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /opt/safetygym
+# WordNet 3.0: the adversarial suite's synonyms and antonyms (benchmarks/nltk_data.py).
+RUN apt-get update && apt-get install -y --no-install-recommends wordnet-base wordnet-sense-index \
+    && rm -rf /var/lib/apt/lists/*
 COPY . /opt/safetygym
 # torch first and pinned to its CPU build: an unpinned torch pulls a multi-GB CUDA build. The
 # data packages (as in the Makefile) ship files only, so none of their dependencies.
