@@ -120,10 +120,11 @@ class Evaluation(models.Model):
 
     @property
     def charged_to_submitter(self):
-        """Whether this evaluation counts against its submitter: a platform failure never does."""
-        return self.status == "finished" or (
+        """Whether this evaluation, once ended, counts against its submitter (leaderboard.quota
+        counts the same way): a platform failure never does, nor a run staff started."""
+        return self.charged and (self.status == "finished" or (
             self.status == "failed" and self.failure_category != "platform_error"
-        )
+        ))
 
     def progress_fraction(self):
         """Share of all suites' work done, from 0 to 1."""
