@@ -30,8 +30,9 @@ from leaderboard.models import Evaluation, LeaderboardSnapshot, SuiteResult
 from leaderboard.live_status import live_status
 from leaderboard.pagination import Pagination
 from leaderboard.ranking import RELIABILITY_SCORE_VERSION
-from leaderboard.visibility import visible_evaluations
+from leaderboard.visibility import hidden_evaluation_ids, visible_entries, visible_evaluations
 from leaderboard.score_weights import requested_score_weights
+from leaderboard.snapshots import without_columns
 
 PAGINATION_PARAMETERS = ("limit", "offset", "format")
 
@@ -161,8 +162,14 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 
 class SnapshotDetailSerializer(SnapshotSerializer):
+    entries = serializers.SerializerMethodField()
+
     class Meta(SnapshotSerializer.Meta):
         fields = [*SnapshotSerializer.Meta.fields, "entries"]
+
+    def get_entries(self, snapshot) -> list[dict]:
+        """The entries as computed then, less those the reader may not see now."""
+        return visible_entries(snapshot.entries, self.context["request"].user)
 
 
 def evaluations_for(user):
@@ -405,7 +412,8 @@ class Leaderboard(APIView):
             snapshot = board_page.requested_snapshot(version, request.query_params)
         except board_page.SnapshotNotFound as error:
             raise BadQuery(str(error)) from None
-        shown = board_page.shown_board(version, request.query_params, snapshot, strict=True)
+        shown = board_page.shown_board(version, request.query_params, snapshot, strict=True,
+                                       user=request.user)
         if shown["errors"]:
             raise BadQuery("; ".join(shown["errors"]))
         return Response(leaderboard_payload(version, shown, request))
@@ -427,9 +435,12 @@ class SnapshotDetail(StrictRetrieveAPIView):
                 .select_related("benchmark_version__benchmark"))
 
 
-def npz_response(snapshot):
+def npz_response(snapshot, user):
+    """The snapshot's archive without the columns of entries `user` may not see now."""
     version = snapshot.benchmark_version
-    response = HttpResponse(bytes(snapshot.replicates_npz), content_type="application/octet-stream")
+    archive = without_columns(snapshot.replicates_npz,
+                              hidden_evaluation_ids(snapshot.entries, user))
+    response = HttpResponse(archive, content_type="application/octet-stream")
     filename = f"{version.benchmark.slug}-v{version.number}-snapshot-{snapshot.pk}-replicates.npz"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -441,7 +452,7 @@ def replicates_npz(request, slug, number):
     snapshot = None if version is None else queries.latest_snapshot(version)
     if snapshot is None:
         raise Http404("no leaderboard snapshot for this benchmark version")
-    return npz_response(snapshot)
+    return npz_response(snapshot, request.user)
 
 
 def snapshot_replicates_npz(request, pk):
@@ -450,7 +461,7 @@ def snapshot_replicates_npz(request, pk):
         pk=pk).first()
     if snapshot is None:
         raise Http404(f"no snapshot {pk}")
-    return npz_response(snapshot)
+    return npz_response(snapshot, request.user)
 
 
 class Compare(APIView):
@@ -477,7 +488,8 @@ class Compare(APIView):
             raise BadQuery(str(error)) from None
         if snapshot is None:
             raise Http404(f"{version} has no leaderboard snapshot yet")
-        entries = {str(entry["evaluation_id"]): entry for entry in snapshot.entries}
+        entries = {str(entry["evaluation_id"]): entry
+                   for entry in visible_entries(snapshot.entries, request.user)}
         a, b = (entries.get(params.get(side, "")) for side in ("a", "b"))
         for side, entry in (("a", a), ("b", b)):
             if entry is None:

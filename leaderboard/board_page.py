@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from leaderboard import board_query, charts, queries
 from leaderboard.ranking import RELIABILITY_SCORE_VERSION
 from leaderboard.score_weights import PREFIX as WEIGHT_PREFIX
+from leaderboard.visibility import hidden_evaluation_ids
 
 BOARD_CACHE_SECONDS = 24 * 3600
 CACHE_FORMAT = 3  # bump when the rendered board changes shape
@@ -51,14 +52,14 @@ def requested_snapshot(version, query):
     return snapshot
 
 
-def shown_board(version, query, snapshot, strict=False):
+def shown_board(version, query, snapshot, strict=False, user=None):
     """The board a query shows: queries.board() under its weights, filtered and sorted.
 
     A dict: snapshot, weights, custom, components, metrics, columns, query (a BoardQuery),
     errors (every problem with the query, in words), sections ([(name, entries)]), total
-    (entries before filtering).
+    (entries before filtering). Only entries `user` may see now are shown.
     """
-    board = queries.board(version, query, snapshot=snapshot)
+    board = queries.board(version, query, snapshot=snapshot, user=user)
     entries = board["ranked"] + board["provisional"]
     components = list(board["weights"])
     metrics = board_query.metric_names(entries)
@@ -72,15 +73,21 @@ def shown_board(version, query, snapshot, strict=False):
             "sections": sections, "total": len(entries)}
 
 
-def rendered_board(version, query, path, limit=None, latest_id=None):
+def rendered_board(version, query, path, limit=None, latest_id=None, user=None):
     """(html, status) of the board fragment for this query, from the cache when it is there.
 
     limit: show only the first rows of each section (the front page's short boards);
-    latest_id: the version's latest snapshot id when the caller has looked it up already.
+    latest_id: the version's latest snapshot id when the caller has looked it up already;
+    user: the reader, who sees only the entries they may see now.
     """
     params = known_params(query)
     snapshot_id = query.get("snapshot") or latest_id or queries.latest_snapshot_id(version)
-    digest = hashlib.sha256(urlencode(params).encode()).hexdigest()[:32]
+    # A snapshot never changes, but who may see its entries does: the entries hidden from this
+    # reader are part of the key, so a withdrawal is not served from an older rendering.
+    hidden = (hidden_evaluation_ids(
+        queries.entries_by(int(snapshot_id))["evaluation"].values(), user)
+        if str(snapshot_id).isdigit() else [])
+    digest = hashlib.sha256(urlencode(params + [("hidden", hidden)]).encode()).hexdigest()[:32]
     key = f"board:{CACHE_FORMAT}:{version.pk}:{snapshot_id}:{limit}:{path}:{digest}"
     cached = cache.get(key)
     if cached is not None:
@@ -90,7 +97,7 @@ def rendered_board(version, query, path, limit=None, latest_id=None):
     except SnapshotNotFound as error:
         return render_to_string("leaderboard/_board.html", {"errors": [str(error)],
                                                             "version": version}), 400
-    shown = shown_board(version, query, snapshot)
+    shown = shown_board(version, query, snapshot, user=user)
     context = board_context(version, shown, dict(params), path, limit)
     result = (render_to_string("leaderboard/_board.html", context),
               400 if shown["errors"] else 200)

@@ -20,7 +20,7 @@ from leaderboard.compare import compare as compare_entries
 from leaderboard.models import Evaluation
 from leaderboard.score_weights import as_query, requested_score_weights
 from leaderboard.snapshots import load_replicates
-from leaderboard.visibility import visible_evaluations
+from leaderboard.visibility import visible_entries, visible_evaluations
 
 SNAPSHOTS_PER_PAGE = 50
 COMPARE_CACHE_SECONDS = 24 * 3600
@@ -58,7 +58,7 @@ def leaderboard(request, slug, number):
     version = version_or_404(slug, number)
     latest_id = queries.latest_snapshot_id(version)
     html, status = board_page.rendered_board(version, request.GET, request.path,
-                                             latest_id=latest_id)
+                                             latest_id=latest_id, user=request.user)
     asked = request.GET.get("snapshot")
     context = {
         "version": version,
@@ -76,7 +76,7 @@ def _shown_or_error(request, version):
         snapshot = board_page.requested_snapshot(version, request.GET)
     except board_page.SnapshotNotFound as error:
         return None, HttpResponse(str(error), status=400, content_type="text/plain")
-    shown = board_page.shown_board(version, request.GET, snapshot)
+    shown = board_page.shown_board(version, request.GET, snapshot, user=request.user)
     if shown["errors"]:
         return None, HttpResponse("\n".join(shown["errors"]) + "\n", status=400,
                                   content_type="text/plain; charset=utf-8")
@@ -169,8 +169,9 @@ def compare(request, slug, number):
         if not context["errors"]:
             context["errors"] = ["there is no leaderboard snapshot to compare entries in yet"]
         return render(request, "leaderboard/compare.html", context, status=400)
-    entries = {str(entry["evaluation_id"]): entry for entry in snapshot.entries}
-    context["choices"] = sorted(snapshot.entries, key=lambda e: e["name"].casefold())
+    shown = visible_entries(snapshot.entries, request.user)
+    entries = {str(entry["evaluation_id"]): entry for entry in shown}
+    context["choices"] = sorted(shown, key=lambda e: e["name"].casefold())
     picked = {side: request.GET.get(side, "") for side in ("a", "b")}
     context["picked"] = picked
     for side, value in picked.items():

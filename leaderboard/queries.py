@@ -11,6 +11,7 @@ from benchmarks.models import Benchmark, BenchmarkVersion
 from leaderboard.models import Evaluation, LeaderboardSnapshot, Submission
 from leaderboard.score_weights import as_query, requested_score_weights
 from leaderboard.snapshots import reweighted_entries
+from leaderboard.visibility import visible_entries
 
 REWEIGHTED_CACHE_SECONDS = 24 * 3600
 
@@ -28,13 +29,14 @@ def latest_snapshot_id(version):
             .order_by("-created_at", "-id").values_list("id", flat=True).first())
 
 
-def board(version, query=None, snapshot=None):
+def board(version, query=None, snapshot=None, user=None):
     """What a leaderboard shows: a snapshot's entries (the latest unless given), split into
     ranked and provisional, under the score weights the query asks for (default: the
     snapshot's own).
 
     A dict: snapshot, ranked, provisional, weights, custom (True when the weights differ from
     the default), error (why the query's weights could not be used, else None).
+    Only the entries `user` may see now are in it (visibility.visible_entries).
     """
     snapshot = snapshot or latest_snapshot(version)
     result = {"snapshot": snapshot, "ranked": [], "provisional": [], "weights": {},
@@ -49,7 +51,7 @@ def board(version, query=None, snapshot=None):
             result["custom"] = True
     except ValueError as error:
         result["error"] = str(error)
-    entries = with_kinds(entries)
+    entries = with_kinds(visible_entries(entries, user))
     result["weights"] = weights
     result["ranked"] = [entry for entry in entries if not entry.get("provisional")]
     result["provisional"] = [entry for entry in entries if entry.get("provisional")]

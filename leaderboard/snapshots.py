@@ -259,6 +259,23 @@ def pack_replicates(version, results, columns):
     return buffer.getvalue()
 
 
+def without_columns(npz_bytes, evaluation_ids):
+    """The archive with the columns of these evaluations dropped from every per-model array
+    (the entries someone may not see now); the other arrays as they are."""
+    with np.load(io.BytesIO(bytes(npz_bytes))) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    if "evaluation_ids" not in arrays or not evaluation_ids:
+        return bytes(npz_bytes)
+    keep = ~np.isin(arrays["evaluation_ids"], list(evaluation_ids))
+    per_model = {"scores", "point_score", "evaluation_ids", "names", "provisional"}
+    per_model |= {f"{kind}_{name}" for kind in ("component", "point")
+                  for name in arrays.get("component_names", [])}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{name: value[..., keep] if name in per_model else value
+                                   for name, value in arrays.items()})
+    return buffer.getvalue()
+
+
 def load_replicates(snapshot):
     """The snapshot's archive as a dict of arrays."""
     with np.load(io.BytesIO(bytes(snapshot.replicates_npz))) as archive:

@@ -16,7 +16,8 @@ def index(request):
     boards = []
     for version in queries.latest_versions():
         html, _ = board_page.rendered_board(
-            version, {}, board_page.leaderboard_path(version), limit=FRONT_PAGE_ROWS)
+            version, {}, board_page.leaderboard_path(version), limit=FRONT_PAGE_ROWS,
+            user=request.user)
         boards.append({"version": version, "board_html": mark_safe(html),
                        "unranked": queries.unranked_evaluations(version)[:20]})
     return render(request, "leaderboard/index.html", {"boards": boards})

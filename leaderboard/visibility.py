@@ -37,3 +37,20 @@ def sees_log(user, submission):
     if submission.owner_id is None:
         return bool(user is not None and user.is_staff)
     return is_owner(user, submission)
+
+
+def visible_entries(entries, user):
+    """The snapshot entries whose submission `user` may see now. A snapshot keeps what it
+    computed then, but a submission withdrawn, made private or deleted since leaves every
+    board, past ones included: its row is left out (the others keep the ranks computed then)."""
+    ids = {entry["submission_id"] for entry in entries}
+    visible = set(visible_submissions(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [entry for entry in entries if entry["submission_id"] in visible]
+
+
+def hidden_evaluation_ids(entries, user):
+    """The evaluation ids of the snapshot entries `user` may not see now (see visible_entries):
+    what a replicate archive or a cached board must leave out for them."""
+    shown = {entry["evaluation_id"] for entry in visible_entries(entries, user)}
+    return sorted(entry["evaluation_id"] for entry in entries
+                  if entry["evaluation_id"] not in shown)
