@@ -30,7 +30,8 @@ from leaderboard.models import Evaluation, LeaderboardSnapshot, SuiteResult
 from leaderboard.live_status import live_status
 from leaderboard.pagination import Pagination
 from leaderboard.ranking import RELIABILITY_SCORE_VERSION
-from leaderboard.visibility import hidden_evaluation_ids, visible_entries, visible_evaluations
+from leaderboard.visibility import (hidden_evaluation_ids, shown_integrity, visible_entries,
+                                   visible_evaluations)
 from leaderboard.score_weights import requested_score_weights
 from leaderboard.snapshots import without_columns
 
@@ -115,6 +116,8 @@ class EvaluationSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="benchmark_version.number")
     progress_fraction = serializers.FloatField()
     queue_position = serializers.SerializerMethodField()
+    integrity_flags = serializers.SerializerMethodField()
+    integrity_checks = serializers.SerializerMethodField()
     suites = SuiteResultSerializer(many=True, read_only=True)
 
     class Meta:
@@ -137,6 +140,14 @@ class EvaluationSerializer(serializers.ModelSerializer):
 
     def get_queue_position(self, evaluation) -> int | None:
         return queries.queue_position(evaluation)
+
+    def get_integrity_flags(self, evaluation) -> list[dict]:
+        """[{code, message}]; a duplicate names the earlier submission only while the reader
+        may see it."""
+        return shown_integrity(evaluation, self.context["request"].user)[1]
+
+    def get_integrity_checks(self, evaluation) -> dict:
+        return shown_integrity(evaluation, self.context["request"].user)[0]
 
 
 class SnapshotSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from leaderboard import badges, charts, evaluation_results, queries
 from leaderboard.integrity_checks import FLAG_CODES
+from leaderboard.visibility import shown_integrity
 
 COMPARE_CHOICES = 200
 
@@ -20,7 +21,7 @@ def results_context(request, evaluation, entry):
         "quality": quality_figures(version, suites.get("quality")),
         "adversarial": adversarial_examples(suites.get("adversarial"), version.labels),
         "fairness": fairness_groups(suites.get("fairness"), version.labels),
-        "integrity": integrity_checks(evaluation),
+        "integrity": integrity_checks(evaluation, request.user),
         "seeds": seeds_of(version),
         "newer": newer_evaluation(evaluation),
     }
@@ -59,9 +60,10 @@ INTEGRITY_TITLES = {
 }
 
 
-def integrity_checks(evaluation):
-    """The integrity checks that ran, each with its evidence, or None before any ran."""
-    stored = evaluation.integrity_checks or {}
+def integrity_checks(evaluation, user):
+    """The integrity checks that ran, each with its evidence as `user` may see it, or None
+    before any ran."""
+    stored, _ = shown_integrity(evaluation, user)
     checks = [{"name": name, "title": title, "code": FLAG_CODES[name],
                "flagged": bool(stored[name].get("flagged")), "evidence": stored[name]}
               for name, title in INTEGRITY_TITLES.items() if name in stored]

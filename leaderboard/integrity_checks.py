@@ -150,8 +150,12 @@ def check_same_agent(evaluation):
                                   **matching)
         .select_related("submission").order_by("pk")
     )
+    # Answers are compared only with evaluations anyone may see (or the owner's own): the
+    # evidence names the evaluations compared, and a private one's existence is not public.
+    comparable = [other for other in earlier if other.submission.public
+                  or other.submission.owner_id == submission.owner_id]
     _checked(evaluation, "reproducibility",
-             lambda: reproducibility(evaluation, earlier, described))
+             lambda: reproducibility(evaluation, comparable, described))
     _checked(evaluation, "duplicate", lambda: duplicate(evaluation, earlier, described))
 
 
@@ -188,7 +192,9 @@ def reproducibility(evaluation, earlier, described):
 
 
 def duplicate(evaluation, earlier, described):
-    # Only a public submission is named: a private one's name is its owner's business.
+    # Only a public submission is referred to: a private one is its owner's business. Its name
+    # is not in the stored message either (it may be withdrawn later): `shown` adds it when the
+    # reader may still see it.
     first = next((other for other in earlier if other.submission_id != evaluation.submission_id
                   and other.submission.public), None)
     if first is None:
@@ -197,5 +203,48 @@ def duplicate(evaluation, earlier, described):
     return {"check": "duplicate", "identity": described, "flagged": True,
             "duplicate_of": {"submission_id": first.submission_id,
                              "name": first.submission.name, "evaluation_id": first.pk},
-            "message": f"the same {described} as “{first.submission.name}”, evaluated earlier "
-                       f"(evaluation #{first.pk})"}
+            "message": duplicate_message(described)}
+
+
+def duplicate_message(described, duplicate_of=None):
+    """What the duplicate flag says: which earlier submission it repeats when the reader may
+    see that one, else only that there is one."""
+    if duplicate_of is None:
+        return f"the same {described} as another submission, evaluated earlier on this version"
+    return (f"the same {described} as “{duplicate_of['name']}”, evaluated earlier "
+            f"(evaluation #{duplicate_of['evaluation_id']})")
+
+
+NEUTRAL_DUPLICATE = "the same files as another submission, evaluated earlier on this version"
+
+
+def neutral_flags(flags):
+    """Flags as anyone may read them: a duplicate's message names no earlier submission (flags
+    stored before it stopped doing so still carry the name, and that one may be withdrawn)."""
+    return [{**flag, "message": NEUTRAL_DUPLICATE}
+            if isinstance(flag, dict) and flag.get("code") == FLAG_CODES["duplicate"] else flag
+            for flag in flags or []]
+
+
+def shown(checks, visible_submission_ids):
+    """(checks, flags) of stored evidence as a reader sees them: the earlier submission a
+    duplicate repeats is named only when it is among `visible_submission_ids` (the ones the
+    reader may see now); otherwise the evidence keeps no reference to it."""
+    checks = dict(checks or {})
+    evidence = checks.get("duplicate")
+    if evidence and evidence.get("duplicate_of"):
+        referenced = evidence["duplicate_of"]
+        described = evidence.get("identity", "files")
+        if referenced["submission_id"] in visible_submission_ids:
+            evidence = {**evidence, "message": duplicate_message(described, referenced)}
+        else:
+            evidence = {key: value for key, value in evidence.items() if key != "duplicate_of"}
+            evidence["message"] = duplicate_message(described)
+        checks["duplicate"] = evidence
+    return checks, flags_of(checks)
+
+
+def referenced_submission_ids(checks):
+    """The submissions stored evidence refers to (for `shown` to ask which the reader sees)."""
+    referenced = (checks or {}).get("duplicate", {}).get("duplicate_of")
+    return [referenced["submission_id"]] if referenced else []

@@ -5,6 +5,7 @@ nothing."""
 
 from django.db.models import Q
 
+from leaderboard import integrity_checks
 from leaderboard.models import Evaluation, Submission
 
 
@@ -45,7 +46,8 @@ def visible_entries(entries, user):
     board, past ones included: its row is left out (the others keep the ranks computed then)."""
     ids = {entry["submission_id"] for entry in entries}
     visible = set(visible_submissions(user).filter(pk__in=ids).values_list("pk", flat=True))
-    return [entry for entry in entries if entry["submission_id"] in visible]
+    return [{**entry, "integrity_flags": integrity_checks.neutral_flags(entry.get("integrity_flags"))}
+            for entry in entries if entry["submission_id"] in visible]
 
 
 def hidden_evaluation_ids(entries, user):
@@ -54,3 +56,12 @@ def hidden_evaluation_ids(entries, user):
     shown = {entry["evaluation_id"] for entry in visible_entries(entries, user)}
     return sorted(entry["evaluation_id"] for entry in entries
                   if entry["evaluation_id"] not in shown)
+
+
+def shown_integrity(evaluation, user):
+    """(checks, flags) of an evaluation as `user` sees them: a duplicate flag names the earlier
+    submission only while `user` may still see it (integrity_checks.shown)."""
+    referenced = integrity_checks.referenced_submission_ids(evaluation.integrity_checks)
+    visible = set(visible_submissions(user).filter(pk__in=referenced)
+                  .values_list("pk", flat=True)) if referenced else set()
+    return integrity_checks.shown(evaluation.integrity_checks, visible)
