@@ -408,8 +408,19 @@ def leaderboard_payload(version, shown, request):
         "total": shown["total"],
         # Ranked entries first, then provisional ones (suites still running), ranked apart;
         # each part filtered and sorted as the query asks.
-        "entries": [entry for _, entries in shown["sections"] for entry in entries],
+        "entries": [api_entry(section, entry) for section, entries in shown["sections"]
+                    for entry in entries],
     }
+
+
+def api_entry(section, entry):
+    """An entry with its section (as the CSV's `section` column: "ranked" or "provisional");
+    a provisional one's rank label says so, as the page's tag does, since its ranks count only
+    among the other provisional entries (its #1 is not the board's #1)."""
+    entry = {**entry, "section": section}
+    if section == "provisional" and entry.get("rank_label"):
+        entry["rank_label"] = f"{entry['rank_label']} (provisional)"
+    return entry
 
 
 class Leaderboard(APIView):
@@ -417,7 +428,11 @@ class Leaderboard(APIView):
     def get(self, request, slug, number=None):
         """A version's leaderboard (the latest version without a number): its latest snapshot,
         or ?snapshot=<id>, under the query's weights, filters and sort, exactly as the page
-        shows it."""
+        shows it.
+
+        Each entry has `section`: "ranked" (every suite finished) or "provisional" (suites still
+        running; ranked apart, among the provisional entries only, so its `rank_label` reads
+        e.g. "1 (provisional)"), as the CSV's section column."""
         version = version_or_404(slug, number)
         try:
             snapshot = board_page.requested_snapshot(version, request.query_params)

@@ -58,6 +58,12 @@ def test_an_evaluation_with_suites_still_running_is_ranked_apart_and_marked(
     body = client.get("/api/v1/benchmarks/tiny/v1/leaderboard/").json()
     assert [(e["name"], e["provisional"]) for e in body["entries"]] == [
         ("complete", False), ("partial", True)]
+    # Both are #1 of their own section; the API says which section, as the CSV does.
+    assert [(e["section"], e["rank_label"]) for e in body["entries"]] == [
+        ("ranked", "1"), ("provisional", "1 (provisional)")]
+    csv_sections = [line.split(",")[0] for line in
+                    client.get("/benchmarks/tiny/v1/leaderboard.csv").content.decode().splitlines()]
+    assert csv_sections == ["section", "ranked", "provisional"]
     page = client.get("/benchmarks/tiny/v1/").content.decode()
     assert "Provisional" in page and '<span class="tag provisional">provisional</span>' in page
     assert page.index("complete") < page.index("<h3>Provisional") < page.index("partial")
