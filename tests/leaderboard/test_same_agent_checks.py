@@ -86,5 +86,6 @@ def test_a_hugging_face_model_is_known_by_its_id_and_commit(hf_cache, tiny_versi
     assert first.integrity_flags == []
     assert copy.integrity_flags == [{
         "code": "duplicate_submission",
-        "message": f"the same model (org/tiny at commit {sha[:12]}) as “Tiny”, evaluated "
-                   f"earlier (evaluation #{first.pk})"}]
+        "message": f"the same model (org/tiny at commit {sha[:12]}) as another submission, "
+                   "evaluated earlier on this version"}]
+    assert copy.integrity_checks["duplicate"]["duplicate_of"]["name"] == "Tiny"
