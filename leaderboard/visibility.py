@@ -1,5 +1,5 @@
 """Who may see a submission: everyone when it is public; its owner and staff when it is
-private (or withdrawn). Every page, badge and API answer about one submission asks here, and a
+private (or withdrawn), in past leaderboard snapshots too. Every page, badge and API answer about one submission asks here, and a
 submission someone may not see answers as if it did not exist (404), so a private id leaks
 nothing."""
 
@@ -46,7 +46,8 @@ def visible_entries(entries, user):
     board, past ones included: its row is left out (the others keep the ranks computed then)."""
     ids = {entry["submission_id"] for entry in entries}
     visible = set(visible_submissions(user).filter(pk__in=ids).values_list("pk", flat=True))
-    return [{**entry, "integrity_flags": integrity_checks.neutral_flags(entry.get("integrity_flags"))}
+    return [{**entry,
+             "integrity_flags": integrity_checks.neutral_flags(entry.get("integrity_flags"))}
             for entry in entries if entry["submission_id"] in visible]
 
 
