@@ -10,6 +10,7 @@ from benchmarks import catalog
 from benchmarks.loading import load_benchmark
 from leaderboard import queries
 from leaderboard.models import Evaluation, Submission
+from leaderboard.quota import reserve_quota
 from sandbox.agent_files import check_entry_point, find_agent_root, folder_sha256, store_agent
 from sandbox.errors import InvalidSubmission
 
@@ -81,8 +82,10 @@ def create_evaluation(submission, version, *, queue=True, charged=True):
 
 def submit_agent(path, versions, **submission_fields):
     """Register an agent and queue one evaluation per benchmark version, in one transaction:
-    a refused agent leaves nothing behind. Returns (submission, evaluations)."""
+    a refused agent leaves nothing behind. The owner's quota is checked in it, under a lock
+    (QuotaExceeded). Returns (submission, evaluations)."""
     with transaction.atomic():
+        reserve_quota(submission_fields.get("owner"), len(versions))
         submission = create_agent_submission(path, **submission_fields)
         evaluations = [create_evaluation(submission, version) for version in versions]
     return submission, evaluations

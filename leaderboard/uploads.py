@@ -131,6 +131,8 @@ def submit_upload(uploaded, *, owner, versions, name, description="", public=Tru
         try:
             return submit_agent(path, versions, name=name, description=description,
                                 public=public, label_mapping=label_mapping or {}, owner=owner)
+        except QuotaExceeded as error:  # a parallel submission took the room checked above
+            raise UploadRefused(None, str(error)) from None
         except InvalidSubmission as error:  # the archive's checks (sandbox.agent_files)
             raise UploadRefused("archive", str(error)) from None
 
@@ -145,6 +147,8 @@ def submit_model(model_id, *, owner, versions, revision="", name="", description
             model_id, versions=versions, revision=revision or None, name=name or None,
             description=description, label_mapping=label_mapping or {}, public=public,
             owner=owner)
+    except QuotaExceeded as error:  # a parallel submission took the room checked above
+        raise UploadRefused(None, str(error)) from None
     except InvalidSubmission as error:
         raise UploadRefused("model_id", str(error)) from None
     except SandboxError as error:  # the hub did not answer: not the submitter's fault
