@@ -14,7 +14,8 @@ from django.db import transaction
 
 from leaderboard.models import Submission
 from leaderboard.quota import reserve_quota
-from leaderboard.submissions import NAME_MAX, create_evaluation, evaluation_once
+from leaderboard.submissions import (clean_description, clean_name, create_evaluation,
+                                     evaluation_once)
 from sandbox import hf_hub
 from sandbox.errors import InvalidSubmission
 from sandbox.hf_config import check_labels
@@ -73,9 +74,8 @@ def create_model_submission(model, *, versions, revision=None, name=None, descri
         raise InvalidSubmission("Choose at least one benchmark to evaluate the model on.")
     label_mapping = dict(label_mapping or {})
     resolved = prepare_model(model, revision, versions=versions, label_mapping=label_mapping)
-    name = (name or "").strip() or resolved.model_id
-    if len(name) > NAME_MAX:
-        raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
+    name = clean_name((name or "").strip() or resolved.model_id)
+    description = clean_description(description)
     # The hub was asked above, outside the transaction: the quota's lock is held only here.
     with transaction.atomic():
         reserve_quota(owner, len(versions))

@@ -10,6 +10,7 @@ from benchmarks import catalog
 from benchmarks.loading import load_benchmark
 from leaderboard import queries
 from leaderboard.models import Evaluation, Submission
+from leaderboard.plain_text import defused, unsafe_characters
 from leaderboard.quota import reserve_quota
 from sandbox.agent_files import check_entry_point, find_agent_root, folder_sha256, store_agent
 from sandbox.errors import InvalidSubmission
@@ -44,16 +45,29 @@ def resolve_version(slug, number=None):
 
 
 def clean_name(name):
+    """The name for the leaderboard, stripped; refused when empty, too long, or holding
+    characters that would act on a terminal or turn the text's direction."""
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
+    unsafe = unsafe_characters(name)
+    if unsafe:
+        raise InvalidSubmission(
+            f"the name holds {', '.join(unsafe)}: control characters and text-direction "
+            "overrides are not allowed in a name")
     return name
+
+
+def clean_description(description):
+    """A description keeps its lines; other control characters become visible escapes."""
+    return defused(description).strip()
 
 
 def create_agent_submission(path, *, name, description="", trusted=False, public=True,
                             label_mapping=None, owner=None):
     """Register an agent. Trusted agents run from where they are; others are copied first."""
     name = clean_name(name)
+    description = clean_description(description)
     if trusted:
         root = find_agent_root(Path(path).resolve())
         sha = folder_sha256(root)

@@ -113,13 +113,17 @@ def check_submission(owner, versions, label_mapping):
         raise UploadRefused(None, str(error)) from None
 
 
+def checked_name(name):
+    try:
+        return clean_name(name)
+    except InvalidSubmission as error:
+        raise UploadRefused("name", str(error)) from None
+
+
 def submit_upload(uploaded, *, owner, versions, name, description="", public=True,
                   label_mapping=None):
     """Check and register an uploaded agent archive; returns (submission, evaluations)."""
-    try:
-        name = clean_name(name)
-    except InvalidSubmission as error:
-        raise UploadRefused("name", str(error)) from None
+    name = checked_name(name)
     check_size(uploaded)
     filename = archive_name(uploaded.name)
     check_submission(owner, versions, label_mapping)
@@ -141,6 +145,8 @@ def submit_model(model_id, *, owner, versions, revision="", name="", description
                  public=True, label_mapping=None):
     """Check and register a Hugging Face model (its revision pinned to a commit, its files and
     labels checked for every benchmark); returns (submission, evaluations)."""
+    if name.strip():  # else the model's ID, checked once it is resolved
+        name = checked_name(name)
     check_submission(owner, versions, label_mapping)
     try:
         return create_model_submission(
