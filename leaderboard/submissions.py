@@ -12,8 +12,10 @@ from leaderboard import queries
 from leaderboard.models import Evaluation, Submission
 from leaderboard.plain_text import defused, unsafe_characters
 from leaderboard.quota import reserve_quota
-from sandbox.agent_files import check_entry_point, find_agent_root, folder_sha256, store_agent
+from sandbox.agent_files import (check_entry_point, declared_labels, find_agent_root,
+                                 folder_sha256, store_agent)
 from sandbox.errors import InvalidSubmission
+from sandbox.labels import align_labels
 
 NAME_MAX = Submission._meta.get_field("name").max_length
 BASELINES_DIR = Path(settings.BASE_DIR) / "benchmarks" / "baselines"
@@ -94,6 +96,24 @@ def create_evaluation(submission, version, *, queue=True, charged=True):
     return evaluation
 
 
+class UnmatchedLabels(InvalidSubmission):
+    """The agent's declared labels cannot be mapped onto a chosen benchmark's."""
+
+
+def check_declared_labels(submission, versions):
+    """An agent whose `labels` are a literal in agent.py is matched to every chosen benchmark
+    now, by the worker's own align_labels, rather than failing after its wait in the queue.
+    Labels computed at import time are left to the worker (nothing here runs the agent)."""
+    labels = declared_labels(submission.agent_path)
+    if labels is None:
+        return
+    for version in versions:
+        try:
+            align_labels(labels, version.labels, submission.label_mapping or None)
+        except InvalidSubmission as error:
+            raise UnmatchedLabels(f"On {version}: {error}") from None
+
+
 def submit_agent(path, versions, **submission_fields):
     """Register an agent and queue one evaluation per benchmark version, in one transaction:
     a refused agent leaves nothing behind. The owner's quota is checked in it, under a lock
@@ -101,6 +121,7 @@ def submit_agent(path, versions, **submission_fields):
     with transaction.atomic():
         reserve_quota(submission_fields.get("owner"), len(versions))
         submission = create_agent_submission(path, **submission_fields)
+        check_declared_labels(submission, versions)
         evaluations = [create_evaluation(submission, version) for version in versions]
     return submission, evaluations
 

@@ -16,7 +16,7 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from leaderboard.hf_submission import create_model_submission
 from leaderboard.quota import QuotaExceeded, check_quota
-from leaderboard.submissions import clean_name, submit_agent
+from leaderboard.submissions import UnmatchedLabels, clean_name, submit_agent
 from sandbox.errors import InvalidSubmission, SandboxError
 
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
@@ -137,6 +137,8 @@ def submit_upload(uploaded, *, owner, versions, name, description="", public=Tru
                                 public=public, label_mapping=label_mapping or {}, owner=owner)
         except QuotaExceeded as error:  # a parallel submission took the room checked above
             raise UploadRefused(None, str(error)) from None
+        except UnmatchedLabels as error:  # fixed by a mapping, or by the agent's labels
+            raise UploadRefused("label_mapping", str(error)) from None
         except InvalidSubmission as error:  # the archive's checks (sandbox.agent_files)
             raise UploadRefused("archive", str(error)) from None
 
