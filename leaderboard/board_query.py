@@ -15,6 +15,7 @@ import io
 import math
 from dataclasses import dataclass, field
 
+from leaderboard.plain_text import defused
 from leaderboard.score_weights import PREFIX as WEIGHT_PREFIX
 
 KINDS = ("agent", "huggingface")
@@ -252,6 +253,7 @@ def csv_text(sections, components, metrics, entry_url):
 
 
 def safe_cell(text):
-    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading quote."""
-    text = str(text)
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading quote;
+    terminal escapes (a name stored before names refused them) are written visibly."""
+    text = defused(str(text), keep="")
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -10,9 +10,12 @@ before its run, since the cache it reads may differ from the one the submission 
 """
 
 from django.conf import settings
+from django.db import transaction
 
 from leaderboard.models import Submission
-from leaderboard.submissions import NAME_MAX, create_evaluation, evaluation_once
+from leaderboard.quota import reserve_quota
+from leaderboard.submissions import (clean_description, clean_name, create_evaluation,
+                                     evaluation_once)
 from sandbox import hf_hub
 from sandbox.errors import InvalidSubmission
 from sandbox.hf_config import check_labels
@@ -71,15 +74,18 @@ def create_model_submission(model, *, versions, revision=None, name=None, descri
         raise InvalidSubmission("Choose at least one benchmark to evaluate the model on.")
     label_mapping = dict(label_mapping or {})
     resolved = prepare_model(model, revision, versions=versions, label_mapping=label_mapping)
-    name = (name or "").strip() or resolved.model_id
-    if len(name) > NAME_MAX:
-        raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
-    submission = Submission.objects.create(
-        name=name, description=description, kind="huggingface", model_id=resolved.model_id,
-        model_revision=resolved.revision, model_sha=resolved.sha, label_mapping=label_mapping,
-        trusted=trusted, public=public, owner=owner,
-    )
-    evaluations = [create_evaluation(submission, version, queue=queue) for version in versions]
+    name = clean_name((name or "").strip() or resolved.model_id)
+    description = clean_description(description)
+    # The hub was asked above, outside the transaction: the quota's lock is held only here.
+    with transaction.atomic():
+        reserve_quota(owner, len(versions))
+        submission = Submission.objects.create(
+            name=name, description=description, kind="huggingface", model_id=resolved.model_id,
+            model_revision=resolved.revision, model_sha=resolved.sha,
+            label_mapping=label_mapping, trusted=trusted, public=public, owner=owner,
+        )
+        evaluations = [create_evaluation(submission, version, queue=queue)
+                       for version in versions]
     return submission, evaluations
 
 

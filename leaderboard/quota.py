@@ -9,6 +9,8 @@ submissions cannot overtake the quota before its first evaluation ends. Staff ha
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 
 from leaderboard.models import Evaluation
@@ -46,6 +48,26 @@ def check_quota(user, wanted, now=None):
         f"{'is' if left == 1 else 'are'} left. The next one frees up in "
         f"{_duration(free_in)}. Evaluations that failed on SafetyGym's side are not counted."
     )
+
+
+def reserve_quota(user, wanted):
+    """check_quota, serialised per user: call inside the transaction that then creates the
+    evaluations, so parallel submissions by one user cannot all count the same free room.
+
+    The user's row is locked first and written with a no-op update: on PostgreSQL the row lock
+    makes a second transaction wait here until the first commits; on SQLite the write takes the
+    database's write lock (the settings begin transactions IMMEDIATE, which already does), so
+    the count below always sees the evaluations of every submission before it."""
+    if user is None or user.is_staff:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_quota must run inside the transaction that creates the "
+                           "evaluations")
+    users = get_user_model()
+    rows = users.objects.select_for_update().filter(pk=user.pk)
+    rows.update(**{users._meta.pk.attname: user.pk})  # writes nothing, but takes the lock
+    list(rows)
+    check_quota(user, wanted)
 
 
 def _duration(seconds):

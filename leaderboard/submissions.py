@@ -10,8 +10,12 @@ from benchmarks import catalog
 from benchmarks.loading import load_benchmark
 from leaderboard import queries
 from leaderboard.models import Evaluation, Submission
-from sandbox.agent_files import check_entry_point, find_agent_root, folder_sha256, store_agent
+from leaderboard.plain_text import defused, unsafe_characters
+from leaderboard.quota import reserve_quota
+from sandbox.agent_files import (check_entry_point, declared_labels, find_agent_root,
+                                 folder_sha256, store_agent)
 from sandbox.errors import InvalidSubmission
+from sandbox.labels import align_labels
 
 NAME_MAX = Submission._meta.get_field("name").max_length
 BASELINES_DIR = Path(settings.BASE_DIR) / "benchmarks" / "baselines"
@@ -43,16 +47,29 @@ def resolve_version(slug, number=None):
 
 
 def clean_name(name):
+    """The name for the leaderboard, stripped; refused when empty, too long, or holding
+    characters that would act on a terminal or turn the text's direction."""
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise InvalidSubmission(f"a submission needs a name of 1 to {NAME_MAX} characters")
+    unsafe = unsafe_characters(name)
+    if unsafe:
+        raise InvalidSubmission(
+            f"the name holds {', '.join(unsafe)}: control characters and text-direction "
+            "overrides are not allowed in a name")
     return name
+
+
+def clean_description(description):
+    """A description keeps its lines; other control characters become visible escapes."""
+    return defused(description).strip()
 
 
 def create_agent_submission(path, *, name, description="", trusted=False, public=True,
                             label_mapping=None, owner=None):
     """Register an agent. Trusted agents run from where they are; others are copied first."""
     name = clean_name(name)
+    description = clean_description(description)
     if trusted:
         root = find_agent_root(Path(path).resolve())
         sha = folder_sha256(root)
@@ -79,11 +96,32 @@ def create_evaluation(submission, version, *, queue=True, charged=True):
     return evaluation
 
 
+class UnmatchedLabels(InvalidSubmission):
+    """The agent's declared labels cannot be mapped onto a chosen benchmark's."""
+
+
+def check_declared_labels(submission, versions):
+    """An agent whose `labels` are a literal in agent.py is matched to every chosen benchmark
+    now, by the worker's own align_labels, rather than failing after its wait in the queue.
+    Labels computed at import time are left to the worker (nothing here runs the agent)."""
+    labels = declared_labels(submission.agent_path)
+    if labels is None:
+        return
+    for version in versions:
+        try:
+            align_labels(labels, version.labels, submission.label_mapping or None)
+        except InvalidSubmission as error:
+            raise UnmatchedLabels(f"On {version}: {error}") from None
+
+
 def submit_agent(path, versions, **submission_fields):
     """Register an agent and queue one evaluation per benchmark version, in one transaction:
-    a refused agent leaves nothing behind. Returns (submission, evaluations)."""
+    a refused agent leaves nothing behind. The owner's quota is checked in it, under a lock
+    (QuotaExceeded). Returns (submission, evaluations)."""
     with transaction.atomic():
+        reserve_quota(submission_fields.get("owner"), len(versions))
         submission = create_agent_submission(path, **submission_fields)
+        check_declared_labels(submission, versions)
         evaluations = [create_evaluation(submission, version) for version in versions]
     return submission, evaluations
 

@@ -18,6 +18,7 @@ from benchmarks.suites import SUITES
 from leaderboard import integrity_checks, leases, provenance
 from leaderboard.hf_submission import model_snapshot
 from leaderboard.models import Evaluation, SuiteResult
+from leaderboard.plain_text import defused
 from leaderboard.notifications import notify_evaluation_ended
 from leaderboard.snapshots import rebuild_snapshot
 from sandbox.agent_files import folder_sha256
@@ -280,9 +281,10 @@ def check_agent_unchanged(submission):
 
 
 def printable(text, limit, keep="end"):
-    """Text fit to store and show: no NUL bytes (PostgreSQL refuses them) and at most `limit`
-    characters, keeping the end (a log) or the start (a message)."""
-    text = (text or "").replace("\x00", "\\0")
+    """Text fit to store and show: no NUL bytes (PostgreSQL refuses them), no terminal escapes
+    or direction overrides (leaderboard.plain_text) and at most `limit` characters, keeping the
+    end (a log) or the start (a message)."""
+    text = defused(text)
     if len(text) <= limit:
         return text
     if keep == "start":

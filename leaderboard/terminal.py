@@ -1,5 +1,7 @@
 """The leaderboard as a plain-text table, for the terminal."""
 
+from leaderboard.plain_text import defused
+
 
 def _interval(stat):
     return f"[{stat['low']:.3f}, {stat['high']:.3f}]"
@@ -17,7 +19,7 @@ def format_leaderboard(version, snapshot):
         rank = entry["rank_label"] + (" (tied for #1)" if entry["tied_for_first"] else "")
         rank += " (provisional)" if entry.get("provisional") else ""
         rows.append([
-            rank, entry["name"], f"{entry['score']['value']:.3f}", _interval(entry["score"]),
+            rank, defused(entry["name"], keep=""), f"{entry['score']['value']:.3f}", _interval(entry["score"]),
             *(f"{entry['components'][c]['value']:.3f} {_interval(entry['components'][c])}"
               for c in components),
         ])
@@ -26,7 +28,7 @@ def format_leaderboard(version, snapshot):
         lines.append("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
     for entry in snapshot.entries:
         for flag in entry.get("integrity_flags") or []:
-            lines.append(f"  flagged: {entry['name']}: {flag['message']}")
+            lines.append(defused(f"  flagged: {entry['name']}: {flag['message']}", keep=""))
     lines.append(
         f"  {snapshot.method}, B={snapshot.replicates}, seed={snapshot.seed}, "
         f"{snapshot.n_items} items"

@@ -16,7 +16,7 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from leaderboard.hf_submission import create_model_submission
 from leaderboard.quota import QuotaExceeded, check_quota
-from leaderboard.submissions import clean_name, submit_agent
+from leaderboard.submissions import UnmatchedLabels, clean_name, submit_agent
 from sandbox.errors import InvalidSubmission, SandboxError
 
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
@@ -113,13 +113,17 @@ def check_submission(owner, versions, label_mapping):
         raise UploadRefused(None, str(error)) from None
 
 
+def checked_name(name):
+    try:
+        return clean_name(name)
+    except InvalidSubmission as error:
+        raise UploadRefused("name", str(error)) from None
+
+
 def submit_upload(uploaded, *, owner, versions, name, description="", public=True,
                   label_mapping=None):
     """Check and register an uploaded agent archive; returns (submission, evaluations)."""
-    try:
-        name = clean_name(name)
-    except InvalidSubmission as error:
-        raise UploadRefused("name", str(error)) from None
+    name = checked_name(name)
     check_size(uploaded)
     filename = archive_name(uploaded.name)
     check_submission(owner, versions, label_mapping)
@@ -131,6 +135,10 @@ def submit_upload(uploaded, *, owner, versions, name, description="", public=Tru
         try:
             return submit_agent(path, versions, name=name, description=description,
                                 public=public, label_mapping=label_mapping or {}, owner=owner)
+        except QuotaExceeded as error:  # a parallel submission took the room checked above
+            raise UploadRefused(None, str(error)) from None
+        except UnmatchedLabels as error:  # fixed by a mapping, or by the agent's labels
+            raise UploadRefused("label_mapping", str(error)) from None
         except InvalidSubmission as error:  # the archive's checks (sandbox.agent_files)
             raise UploadRefused("archive", str(error)) from None
 
@@ -139,12 +147,16 @@ def submit_model(model_id, *, owner, versions, revision="", name="", description
                  public=True, label_mapping=None):
     """Check and register a Hugging Face model (its revision pinned to a commit, its files and
     labels checked for every benchmark); returns (submission, evaluations)."""
+    if name.strip():  # else the model's ID, checked once it is resolved
+        name = checked_name(name)
     check_submission(owner, versions, label_mapping)
     try:
         return create_model_submission(
             model_id, versions=versions, revision=revision or None, name=name or None,
             description=description, label_mapping=label_mapping or {}, public=public,
             owner=owner)
+    except QuotaExceeded as error:  # a parallel submission took the room checked above
+        raise UploadRefused(None, str(error)) from None
     except InvalidSubmission as error:
         raise UploadRefused("model_id", str(error)) from None
     except SandboxError as error:  # the hub did not answer: not the submitter's fault

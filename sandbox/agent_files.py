@@ -5,6 +5,7 @@ its folder (absolute or `..` paths), holds links or devices, or unpacks to more 
 (a zip bomb). macOS `__MACOSX` litter is ignored.
 """
 
+import ast
 import hashlib
 import shutil
 import stat
@@ -61,6 +62,64 @@ def check_entry_point(root):
         raise InvalidSubmission(f"agent.py does not compile: {error.msg}{where}") from None
     except ValueError as error:  # e.g. NUL bytes
         raise InvalidSubmission(f"agent.py does not compile: {error}") from None
+
+
+# Calls through which a module can rebind or mutate `labels` without naming it as a target.
+_INDIRECT_WRITERS = {"globals", "setattr", "exec", "eval", "vars", "__import__", "__getattr__"}
+_LIST_MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse"}
+
+
+def declared_labels(root):
+    """The `labels` agent.py declares, read from its source without running it: a list of
+    strings when the module assigns a literal list or tuple of strings to `labels` exactly
+    once, at module level, and nothing else can change it; None whenever that is not certain
+    (computed labels, a second binding, `import *`, globals() and the like), and the worker,
+    which imports the agent in its sandbox, decides."""
+    try:
+        tree = ast.parse((Path(root) / "agent.py").read_bytes(), "agent.py")
+    except (OSError, SyntaxError, ValueError):
+        return None
+    assigned = []
+    for node in tree.body:
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) and node.value else [])
+        if any(isinstance(target, ast.Name) and target.id == "labels" for target in targets):
+            assigned.append(node)
+    if len(assigned) != 1 or _labels_may_change(tree):
+        return None
+    try:
+        value = ast.literal_eval(assigned[0].value)
+    except ValueError:
+        return None
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(label, str) and label for label in value):
+        return list(value)
+    return None
+
+
+def _labels_may_change(tree):
+    bindings = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "labels" and not isinstance(node.ctx,
+                                                                                 ast.Load):
+            bindings += 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)) and "labels" in node.names:
+            return True
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                alias.name == "*" or (alias.asname or alias.name) == "labels"
+                for alias in node.names):
+            return True
+        elif isinstance(node, ast.Name) and node.id in _INDIRECT_WRITERS:
+            return True
+        elif isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            return True
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+              and node.value.id == "labels" and node.attr in _LIST_MUTATORS):
+            return True
+        elif (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+              and node.value.id == "labels" and not isinstance(node.ctx, ast.Load)):
+            return True
+    return bindings != 1
 
 
 def _check_totals(count, size, limits):

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from leaderboard.models import Evaluation, Submission
+from tests.conftest import KEYWORD_AGENT
 from tests.hf_models import cached_classifier
 from tests.leaderboard.uploads import agent_zip, zip_bytes
 
@@ -31,7 +32,10 @@ def create(client, **fields):
 
 
 def test_a_token_creates_a_submission_and_queues_its_evaluation(token_client):
+    short_labels = KEYWORD_AGENT.replace('labels = ["negative", "positive"]',
+                                         'labels = ["neg", "pos"]')
     response = create(token_client, description="looks for good words",
+                      archive=agent_zip(members=[("agent.py", short_labels)]),
                       label_mapping="neg=negative, pos=positive", public="false")
     assert response.status_code == 201, response.content
     body = response.json()

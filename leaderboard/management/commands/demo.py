@@ -39,11 +39,18 @@ class Command(BaseCommand):
         # (also when SIGINT was ignored by whoever started us, as in a background job).
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            self.run_demo(addr, no_serve)
+        except KeyboardInterrupt:  # the worker is stopped by then; a traceback would say nothing
+            self.stdout.write("stopped")
+
+    def run_demo(self, addr, no_serve):
         started = time.monotonic()
         # No hub here: models come from the server's hub cache only (the worker inherits it).
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if not no_serve:
             check_address_free(addr)  # before minutes of evaluating, not after
+        use_site_url(addr)
         versions = [resolve_version(slug) for slug in catalog.BENCHMARKS]
         for version in versions:
             self.stdout.write(f"{version}: {version.items.count()} items loaded")
@@ -76,7 +83,9 @@ class Command(BaseCommand):
             self.stdout.write(f"\nServing the leaderboard at http://{addr}/ (Ctrl-C stops it).")
             call_command("runserver", addr, use_reloader=False)
         finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
             stop_worker(worker)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def start_worker(self):
         env = dict(os.environ)
@@ -118,6 +127,14 @@ class Command(BaseCommand):
             if worker.poll() is not None:
                 raise SystemExit(f"the worker exited with code {worker.returncode}")
             time.sleep(2)
+
+
+def use_site_url(addr):
+    """E-mailed links point at where the demo serves, unless SAFETYGYM_SITE_URL says otherwise;
+    set in the environment too, so the worker, which sends the evaluation notices, agrees."""
+    if "SAFETYGYM_SITE_URL" not in os.environ:
+        os.environ["SAFETYGYM_SITE_URL"] = f"http://{addr}"
+        settings.SITE_URL = os.environ["SAFETYGYM_SITE_URL"]
 
 
 def check_address_free(addr):
