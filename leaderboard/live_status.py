@@ -39,24 +39,31 @@ def typical_seconds(version, suite):
     return statistics.median(seconds) if seconds else None
 
 
+def running_suite_seconds_left(rows, elapsed):
+    """The running suite's time left at its own pace so far, or None before it has progressed."""
+    if elapsed is None:
+        return None
+    in_suites = sum(row["seconds"] or 0 for row in rows if row["state"] == "finished")
+    for row in rows:
+        if row["state"] == "running" and row["done"] and row["total"]:
+            spent = max(elapsed - in_suites, 0.0)
+            return round(spent * (row["total"] - row["done"]) / row["done"])
+    return None
+
+
 def seconds_left(evaluation, rows, elapsed):
     """Time left: the running suite extrapolated from its own pace, the suites after it from
     their typical time on this version. None while nothing allows a guess."""
     if evaluation.status not in ("running", "scoring") or elapsed is None:
         return None
     left = 0.0
-    in_suites = sum(row["seconds"] or 0 for row in rows if row["state"] == "finished")
     for row in rows:
         if row["state"] == "running":
-            if row["done"] and row["total"]:
-                spent = max(elapsed - in_suites, 0.0)
-                left += spent * (row["total"] - row["done"]) / row["done"]
-            else:
-                typical = typical_seconds(evaluation.benchmark_version, row["name"])
-                if typical is None:
-                    return None
-                left += typical
-        elif row["state"] == "waiting":
+            own_pace = running_suite_seconds_left(rows, elapsed)
+            if own_pace is not None:
+                left += own_pace
+                continue
+        if row["state"] in ("running", "waiting"):
             typical = typical_seconds(evaluation.benchmark_version, row["name"])
             if typical is None:
                 return None
@@ -83,6 +90,9 @@ def live_status(evaluation, user, now=None):
         "percent": round(100 * evaluation.progress_fraction()),
         "elapsed_seconds": elapsed,
         "eta_seconds": seconds_left(evaluation, rows, elapsed),
+        # Shown when the suites after it have never run on this version, so only it can be timed.
+        "suite_eta_seconds": (running_suite_seconds_left(rows, elapsed)
+                              if evaluation.status in ("running", "scoring") else None),
         "failure_category": evaluation.failure_category,
         "failure_message": evaluation.failure_message,
         "log": None,

@@ -58,6 +58,19 @@ def test_a_suite_not_started_is_estimated_from_its_recent_runs_on_the_version(ru
     assert status["eta_seconds"] == 360
 
 
+def test_the_first_run_on_a_version_still_times_the_running_suite(running, client):
+    evaluation, now = running
+    evaluation.current_suite = "quality"
+    evaluation.progress = {"quality": {"done": 5, "total": 10}}
+    evaluation.save()
+    evaluation.suites.all().delete()
+    status = live_status(evaluation, None, now=now)
+    # adversarial never ran on this version: no total, but quality's 60 s for 5 of 10 remain.
+    assert status["eta_seconds"] is None and status["suite_eta_seconds"] == 60
+    page = client.get(f"/evaluations/{evaluation.pk}/").content.decode()
+    assert "left in quality; the suites after it have not run on this version yet" in page
+
+
 def test_the_time_left_is_unknown_before_anything_allows_a_guess(running):
     evaluation, now = running
     evaluation.progress = {}
