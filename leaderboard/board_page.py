@@ -106,6 +106,19 @@ def rendered_board(version, query, path, limit=None, latest_id=None, user=None):
     return result
 
 
+def exported_params(params, shown):
+    """The parameters the export links carry: those the board used. A value the page refused
+    (and named in its errors) is left out, so an export shows what the page shows instead of
+    the API's 400 for the same mistake."""
+    exported = dict(shown["query"].as_params())
+    if params.get("snapshot"):
+        exported["snapshot"] = params["snapshot"]
+    if not shown["weights_error"]:
+        exported.update({name: value for name, value in params.items()
+                         if name.startswith(WEIGHT_PREFIX)})
+    return exported
+
+
 def board_context(version, shown, params, path, limit=None):
     """What _board.html needs: rows with their interval cells, sort links and export links."""
     slug, number = version.benchmark.slug, version.number
@@ -135,7 +148,7 @@ def board_context(version, shown, params, path, limit=None):
         rows = [row_context(entry, shown, domain) for entry in entries]
         sections.append({"name": name, "rows": rows[:limit] if limit else rows,
                          "hidden": max(0, len(rows) - limit) if limit else 0})
-    query_string = urlencode(sorted(params.items()))
+    query_string = urlencode(sorted(exported_params(params, shown).items()))
     suffix = f"?{query_string}" if query_string else ""
 
     def kept(keep):

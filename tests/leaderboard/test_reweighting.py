@@ -134,3 +134,15 @@ def test_a_snapshot_without_stored_components_cannot_be_reweighted(client, two_a
 
     assert response.status_code == 400
     assert "computed before scores could be re-weighted" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_export_links_leave_out_weights_the_page_refused(client, two_agents):
+    refused = client.get("/benchmarks/tiny/v1/?w_accuracy=abc&sort=name").content.decode()
+    used = client.get("/benchmarks/tiny/v1/?w_accuracy=2&sort=name").content.decode()
+
+    assert 'href="/benchmarks/tiny/v1/leaderboard.csv?sort=name"' in refused
+    assert "leaderboard.csv?sort=name&amp;w_accuracy=abc" not in refused
+    assert 'href="/api/v1/benchmarks/tiny/v1/leaderboard/?sort=name"' in refused
+    assert 'href="/benchmarks/tiny/v1/leaderboard.csv?sort=name&amp;w_accuracy=2"' in used
+    assert client.get("/benchmarks/tiny/v1/leaderboard.csv?sort=name").status_code == 200
