@@ -161,9 +161,12 @@ def progress_line(evaluations):
                      if counts[status])
     for e in sorted(evaluations, key=lambda e: e.pk):
         if e.status in ("preparing", "running", "scoring"):
+            step = e.progress.get(e.current_suite) or {} if e.current_suite else {}
             suite = f" {e.current_suite}" if e.current_suite else ""
-            line += (f" | {e.submission.name} on {e.benchmark_version}: {e.status}{suite} "
-                     f"{round(100 * e.progress_fraction())}%")
+            if step.get("total"):
+                suite += f" {step.get('done', 0)}/{step['total']}"
+            line += (f" | {e.submission.name} on {e.benchmark_version}: {e.status}{suite}, "
+                     f"{round(100 * e.progress_fraction())}% of the evaluation")
     return line
 
 
