@@ -335,10 +335,13 @@ def test_a_memory_bomb_is_out_of_memory(sandbox):
     client.use_labels(BENCHMARK_LABELS)
     with pytest.raises(OutOfMemory) as caught:
         client.predict_proba(["a"])
-    assert str(caught.value).startswith(
-        "The model used more than 200 MB of memory (the memory_mb limit) while answering a "
-        "predict request of 1 input (MemoryError)."
-    )
+    # Python's MemoryError at the rlimit, or, when the memory watcher sees the process first (a
+    # busy machine), the watcher's stop: out of memory either way, named the same.
+    message = str(caught.value)
+    opening = ("The model used more than 200 MB of memory (the memory_mb limit) while answering a "
+               "predict request of 1 input")
+    assert message.startswith(opening)
+    assert message[len(opening):].startswith((" (MemoryError).", ", and was stopped."))
     client.close()
     assert sandbox.left() == []
 
