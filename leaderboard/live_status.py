@@ -51,18 +51,15 @@ def running_suite_seconds_left(rows, elapsed):
     return None
 
 
-def seconds_left(evaluation, rows, elapsed):
-    """Time left: the running suite extrapolated from its own pace, the suites after it from
-    their typical time on this version. None while nothing allows a guess."""
-    if evaluation.status not in ("running", "scoring") or elapsed is None:
-        return None
+def seconds_left(evaluation, rows, own_pace):
+    """Time left: the running suite from its own pace (own_pace, from
+    running_suite_seconds_left), the suites after it from their typical time on this version.
+    None while nothing allows a guess."""
     left = 0.0
     for row in rows:
-        if row["state"] == "running":
-            own_pace = running_suite_seconds_left(rows, elapsed)
-            if own_pace is not None:
-                left += own_pace
-                continue
+        if row["state"] == "running" and own_pace is not None:
+            left += own_pace
+            continue
         if row["state"] in ("running", "waiting"):
             typical = typical_seconds(evaluation.benchmark_version, row["name"])
             if typical is None:
@@ -80,6 +77,8 @@ def live_status(evaluation, user, now=None):
     elapsed = None
     if evaluation.started_at:
         elapsed = round(((evaluation.finished_at or now) - evaluation.started_at).total_seconds())
+    own_pace = (running_suite_seconds_left(rows, elapsed)
+                if evaluation.status in ("running", "scoring") else None)
     status = {
         "id": evaluation.pk,
         "status": evaluation.status,
@@ -89,10 +88,11 @@ def live_status(evaluation, user, now=None):
         "suites": rows,
         "percent": round(100 * evaluation.progress_fraction()),
         "elapsed_seconds": elapsed,
-        "eta_seconds": seconds_left(evaluation, rows, elapsed),
+        "eta_seconds": (seconds_left(evaluation, rows, own_pace)
+                        if evaluation.status in ("running", "scoring") and elapsed is not None
+                        else None),
         # Shown when the suites after it have never run on this version, so only it can be timed.
-        "suite_eta_seconds": (running_suite_seconds_left(rows, elapsed)
-                              if evaluation.status in ("running", "scoring") else None),
+        "suite_eta_seconds": own_pace,
         "failure_category": evaluation.failure_category,
         "failure_message": evaluation.failure_message,
         "log": None,

@@ -161,7 +161,7 @@ def progress_line(evaluations):
                      if counts[status])
     for e in sorted(evaluations, key=lambda e: e.pk):
         if e.status in ("preparing", "running", "scoring"):
-            step = e.progress.get(e.current_suite) or {} if e.current_suite else {}
+            step = e.progress.get(e.current_suite) or {}
             suite = f" {e.current_suite}" if e.current_suite else ""
             if step.get("total"):
                 suite += f" {step.get('done', 0)}/{step['total']}"
